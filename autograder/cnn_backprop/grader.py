@@ -1,0 +1,216 @@
+"""Grade one submission: load it, run it in the sandbox, score it through Otter's results classes.
+
+The trusted side (this module) generates every input, computes every expected value and
+compares; the submission only ever runs in the sandbox child.  ``grade_file`` never raises:
+whatever goes wrong, the caller gets a valid Gradescope results dictionary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from otter.run import AutograderConfig
+from otter.test_files import ExceptionTestFile, GradingResults
+from otter.test_files.abstract_test import TestCaseResult
+
+from . import FORWARD, QUESTIONS, paths
+from .checks import SubmittedFunction
+from .sandbox import Sandbox, detect_protections
+from .submission import BadSubmission, load_submission
+from .suite import load_question, run_question
+
+
+@dataclass
+class Outcome:
+    """What grading one submission produced, for tables, CSVs and results.json."""
+
+    name: str
+    status: str  # graded | unreadable | grader-error
+    scores: dict[str, float] = field(default_factory=dict)
+    possible: dict[str, float] = field(default_factory=dict)
+    seed: int | None = None
+    seconds: float = 0.0
+    results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
+
+    @property
+    def total(self) -> float:
+        return sum(self.scores.values())
+
+
+class DetailsFile(ExceptionTestFile):
+    """A zero-point entry carrying the grading details (seed, protections) for instructors.
+
+    It is a test file only so that Otter renders it; its visibility is that of hidden tests.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__("grading details (instructors only)", "", [], all_or_nothing=False)
+        self.text = text
+
+    def summary(self, public_only: bool = False) -> str:
+        return "" if public_only else self.text
+
+
+def derive_seed(identity: str, secret: bytes | None = None) -> int:
+    """The per-submission seed: HMAC of the submission's identity under the course secret."""
+    digest = hmac.new(secret or paths.secret(), identity.encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1  # fits numpy's SeedSequence and JSON
+
+
+def identity_of(content: bytes, metadata: dict[str, Any] | None) -> str:
+    """Gradescope's submission id when there is one, else the content's hash."""
+    if metadata and metadata.get("id") not in (None, ""):
+        return f"gradescope:{metadata['id']}"
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def load_config() -> dict[str, Any]:
+    path = paths.root() / "otter_config.json"
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def grade_file(
+    path: str | Path,
+    *,
+    seed: int | None = None,
+    metadata: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Outcome:
+    """Grade ``path`` with the public and hidden suites; never raises."""
+    started = time.monotonic()
+    name = Path(path).name
+    try:
+        config = config if config is not None else load_config()
+        questions = [load_question(q) for q in QUESTIONS]
+    except Exception as exc:  # our own files are broken: say so, score nothing
+        return _grader_error(name, exc, started)
+    try:
+        submission = load_submission(path)
+    except BadSubmission as exc:
+        return _finish(name, "unreadable", questions, config, seed, started, reason=str(exc))
+    except Exception as exc:
+        return _grader_error(name, exc, started)
+    identity = identity_of(submission.content, metadata)
+    if seed is None:
+        seed = derive_seed(identity)
+    try:
+        with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:
+            load = sandbox.start()
+            env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}
+            env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+            for tf in questions:
+                run_question(tf, env, seed)
+            printed = sandbox.output()
+            restarts = sandbox.restarts
+    except Exception as exc:
+        return _grader_error(name, exc, started)
+    notes = _load_notes(load)
+    details = [
+        f"submission: {submission.name} ({identity})",
+        f"seed: {seed}  (reproduce with: cnn-backprop grade {name} --seed {seed})",
+        f"child restarts after a crash or timeout: {restarts}",
+        "protections: " + "; ".join(detect_protections().describe()),
+        "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
+    ]
+    return _finish(
+        name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
+    )
+
+
+def _load_notes(load: Any) -> str:
+    lines = []
+    if load.fatal:
+        lines.append(f"Your code could not be loaded: {load.fatal}")
+    for error in load.errors:
+        where = f" ({error.get('where')})" if error.get("where") else ""
+        lines.append(f"While running your code{where}: {error.get('type')}: {error.get('message')}")
+    if lines:
+        lines.append("Cells or lines that failed were skipped; the rest of your code was graded.")
+    return "\n".join(lines)
+
+
+def _finish(
+    name: str,
+    status: str,
+    questions: list[ExceptionTestFile],
+    config: dict[str, Any],
+    seed: int | None,
+    started: float,
+    *,
+    reason: str = "",
+    notes: str = "",
+    details: str = "",
+) -> Outcome:
+    if reason:  # nothing could run: every case fails with the same clear reason
+        for tf in questions:
+            tf.test_case_results = [
+                TestCaseResult(test_case=tc, message=f"❌ {tc.name}: {reason}", passed=False)
+                for tc in tf.test_cases
+            ]
+        notes = f"Your submission could not be graded: {reason}"
+    files: list[ExceptionTestFile] = list(questions)
+    if details:
+        files.append(DetailsFile(details))
+    results = GradingResults(files)
+    if notes:
+        results.set_output(notes)
+    gradescope = results.to_gradescope_dict(AutograderConfig(config))
+    gradescope["score"] = round(sum(tf.score for tf in questions), 5)
+    gradescope["execution_time"] = round(time.monotonic() - started, 3)
+    if seed is not None:
+        gradescope["extra_data"] = {"seed": seed}
+    return Outcome(
+        name=name,
+        status=status,
+        scores={tf.name: round(tf.score, 5) for tf in questions},
+        possible={tf.name: round(tf.possible, 5) for tf in questions},
+        seed=seed,
+        seconds=time.monotonic() - started,
+        results=gradescope,
+    )
+
+
+def _grader_error(name: str, exc: BaseException, started: float) -> Outcome:
+    """Last resort: a valid results file with zero and an 'autograder error' entry."""
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    results = {
+        "score": 0,
+        "execution_time": round(time.monotonic() - started, 3),
+        "output": "The autograder itself failed on this submission; your instructor has the "
+        "details. This is not a problem with your code.",
+        "tests": [
+            {
+                "name": "autograder error",
+                "score": 0,
+                "max_score": 0,
+                "status": "failed",
+                "visibility": "hidden",
+                "output": text[:4000],
+            }
+        ],
+    }
+    return Outcome(name, "grader-error", results=results, seconds=time.monotonic() - started)
+
+
+def write_results(results: dict[str, Any], path: str | Path) -> None:
+    """Write results.json atomically; always valid JSON with finite numbers."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        data = json.dumps(results, indent=2, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        data = json.dumps(_grader_error(path.parent.name, exc, time.monotonic()).results, indent=2)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(data + "\n")
+    os.replace(tmp, path)

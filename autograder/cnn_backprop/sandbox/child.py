@@ -1,0 +1,224 @@
+"""The submission's side of the sandbox: runs student code, answers calls.
+
+This file is executed as a script (``python -I -c <this source>``) in a child
+process that holds no expected values.  It must import nothing but the standard
+library and numpy, because under the hardened grader the child cannot read the
+grader's own files.  The trusted parent imports the framing helpers from here,
+so both sides share one definition of the wire format.
+
+Wire format: each message is an 8-byte big-endian length followed by UTF-8 JSON.
+Arrays travel as ``{"__ndarray__": [dtype_str, shape, base64_bytes]}``; nothing
+is ever pickled, so the parent never runs code chosen by the child.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import struct
+import sys
+import time
+import traceback
+from typing import Any
+
+MAX_MESSAGE = 256 * 1024 * 1024
+_HEADER = struct.Struct(">Q")
+
+
+def encode(value: Any) -> Any:
+    """Turn nested containers of ndarrays into JSON-safe data."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        return {
+            "__ndarray__": [
+                arr.dtype.str,
+                list(arr.shape),
+                base64.b64encode(arr).decode(),
+            ]
+        }
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return value
+
+
+def write_message(fd: int, message: dict) -> None:
+    data = json.dumps(encode(message), allow_nan=True).encode()
+    payload = _HEADER.pack(len(data)) + data
+    view = memoryview(payload)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("pipe closed")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int) -> dict:
+    (length,) = _HEADER.unpack(read_exact(fd, _HEADER.size))
+    if length > MAX_MESSAGE:
+        raise ValueError(f"message of {length} bytes is too large")
+    return json.loads(read_exact(fd, length))
+
+
+def _decode_trusted(value: Any) -> Any:
+    """Child-side decoding of the parent's inputs (the parent is trusted)."""
+    import numpy as np
+
+    if isinstance(value, dict) and "__ndarray__" in value:
+        dtype, shape, data = value["__ndarray__"]
+        return np.frombuffer(base64.b64decode(data), dtype=dtype).reshape(shape).copy()
+    if isinstance(value, list):
+        return [_decode_trusted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _decode_trusted(v) for k, v in value.items()}
+    return value
+
+
+def _describe(exc: BaseException, filename_prefix: str = "<") -> dict:
+    """Exception type, message and the student's own frames (not ours)."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.startswith(filename_prefix)
+        or (
+            f.filename.endswith(".py")
+            and "site-packages" not in f.filename
+            and f.filename != "<string>"
+        )
+    ]
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f"{last.filename}, line {last.lineno}, in {last.name}"
+    try:
+        text = str(exc)
+    except BaseException:  # a hostile __str__
+        text = "<message could not be shown>"
+    return {"type": type(exc).__name__, "message": text[:2000], "where": where}
+
+
+def _load(cells: list, names: list) -> dict:
+    """Run the submission's cells in one namespace; carry on past failing cells."""
+    namespace: dict = {"__name__": "submission", "__builtins__": __builtins__}
+    errors = []
+    for label, source in cells:
+        try:
+            code = compile(source, label, "exec")
+        except SyntaxError as exc:
+            errors.append(
+                {
+                    "type": "SyntaxError",
+                    "message": exc.msg,
+                    "where": f"{label}, line {exc.lineno}",
+                }
+            )
+            continue
+        except BaseException as exc:  # e.g. ValueError for NUL bytes
+            errors.append({**_describe(exc), "where": label})
+            continue
+        try:
+            exec(code, namespace)
+        except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+            errors.append(_describe(exc))
+    found = {}
+    for name in names:
+        obj = namespace.get(name)
+        found[name] = (
+            "callable" if callable(obj) else ("missing" if obj is None else "not callable")
+        )
+    return namespace, {"errors": errors, "functions": found}
+
+
+def _answer(namespace: dict, request: dict) -> dict:
+    import numpy as np
+
+    func = namespace.get(request["func"])
+    args = _decode_trusted(request["args"])
+    kwargs = _decode_trusted(request["kwargs"])
+    start = time.perf_counter()
+    try:
+        result = func(*args, **kwargs)
+    except BaseException as exc:
+        return {
+            "ok": False,
+            "error": _describe(exc),
+            "seconds": time.perf_counter() - start,
+        }
+    seconds = time.perf_counter() - start
+    try:
+        kind = type(result).__name__
+        arr = np.array(result, copy=True)
+        if arr.dtype.kind not in "biuf":
+            return {
+                "ok": False,
+                "error": {
+                    "type": "BadReturn",
+                    "message": f"returned a {kind} "
+                    f"whose values are not numbers (dtype {arr.dtype})",
+                    "where": "",
+                },
+            }
+        arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+    except BaseException as exc:
+        return {
+            "ok": False,
+            "error": {
+                "type": "BadReturn",
+                "message": f"returned a {kind} that "
+                f"is not an array ({_describe(exc)['message'][:200]})",
+                "where": "",
+            },
+        }
+    inputs_after = [a if isinstance(a, np.ndarray) else None for a in args]
+    return {
+        "ok": True,
+        "result": arr,
+        "returned_type": kind,
+        "inputs_after": inputs_after,
+        "seconds": seconds,
+    }
+
+
+def serve(request_fd: int, reply_fd: int) -> None:
+    """Load the code, report what was found, then answer calls until told to stop."""
+    setup = read_message(request_fd)
+    # student output goes to a capped file, never to the protocol pipes
+    out = os.open(setup["output_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - input() must not block
+    start = time.perf_counter()
+    namespace, report = _load(setup["cells"], setup["names"])
+    report["seconds"] = time.perf_counter() - start
+    sys.stdout.flush()
+    write_message(reply_fd, {"id": 0, "load": report})
+    while True:
+        request = read_message(request_fd)
+        if request.get("op") == "stop":
+            return
+        reply = _answer(namespace, request)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        reply["id"] = request["id"]
+        write_message(reply_fd, reply)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]))

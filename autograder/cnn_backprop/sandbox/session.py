@@ -1,0 +1,339 @@
+"""Parent side of the sandbox: one child per submission, restarted after a crash or timeout."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import child as wire
+from .protections import (
+    Protections,
+    child_environment,
+    child_preexec,
+    detect_protections,
+    prepare_scratch,
+    remove_scratch,
+)
+
+CHILD_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
+MAX_ELEMENTS = 10_000_000  # far above any graded output; stops a memory bomb in the parent
+OUTPUT_SHOWN = 4000  # characters of the submission's printed output kept for the report
+
+
+class SubmissionError(Exception):
+    """A call into the submission failed; the message is written for the student."""
+
+
+@dataclass
+class LoadReport:
+    """What loading the submission's code found."""
+
+    functions: dict[str, str] = field(default_factory=dict)  # name -> callable/missing/...
+    errors: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    fatal: str | None = None  # the child died or hung while loading
+
+
+@dataclass
+class CallResult:
+    value: np.ndarray  # fresh float64 copy, built in the parent
+    returned_dtype: str
+    inputs_after: list[np.ndarray | None]
+    seconds: float
+
+
+def decode_untrusted(obj: Any) -> np.ndarray:
+    """Rebuild an array sent by the child, trusting nothing about it."""
+    if not (isinstance(obj, dict) and isinstance(obj.get("__ndarray__"), list)):
+        raise SubmissionError("returned something that is not an array")
+    try:
+        dtype_str, shape, data = obj["__ndarray__"]
+        dtype = np.dtype(str(dtype_str))
+        if dtype.kind not in "biuf" or dtype.hasobject:
+            raise ValueError(f"dtype {dtype}")
+        shape = tuple(int(s) for s in shape)
+        if len(shape) > 32 or any(s < 0 for s in shape) or int(np.prod(shape)) > MAX_ELEMENTS:
+            raise ValueError(f"shape {shape}")
+        raw = base64.b64decode(str(data), validate=True)
+        arr = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SubmissionError(f"returned an array that could not be read ({exc})") from None
+    return arr
+
+
+class Sandbox:
+    """Runs one submission's code in a child process and calls its functions.
+
+    Parameters
+    ----------
+    cells : list of (label, source)
+        The submission's code, in order.
+    names : list of str
+        The functions the graders will call.
+    call_timeout : float
+        Seconds one call may take before the child is killed and the call fails.
+    budget : float
+        Seconds of calls and loading for the whole submission; past it, calls fail at once.
+    """
+
+    def __init__(
+        self,
+        cells: list[tuple[str, str]],
+        names: list[str],
+        *,
+        call_timeout: float = 10.0,
+        load_timeout: float = 30.0,
+        budget: float = 180.0,
+        protections: Protections | None = None,
+    ) -> None:
+        self.cells = cells
+        self.names = list(names)
+        self.call_timeout = call_timeout
+        self.load_timeout = load_timeout
+        self.budget = budget
+        self.protections = protections or detect_protections()
+        self.spent = 0.0
+        self.restarts = 0
+        self.load: LoadReport | None = None
+        self._proc: subprocess.Popen | None = None
+        self._scratch: str | None = None
+        self._output = ""
+        self._next_id = 1
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> LoadReport:
+        """Start (or restart) the child and load the code; return what loading found."""
+        self._kill()
+        self._scratch = tempfile.mkdtemp(prefix="cnn-backprop-child-")
+        prepare_scratch(self._scratch, self.protections)
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        cpu = int(self.budget + self.load_timeout) + 5
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-I",
+                    "-c",
+                    CHILD_SOURCE,
+                    str(request_r),
+                    str(reply_w),
+                ],
+                cwd=self._scratch,
+                env=child_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(request_r, reply_w),
+                start_new_session=True,  # its own process group, killed as a whole
+                preexec_fn=lambda: child_preexec(self.protections, cpu),
+            )
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
+        self._request_fd, self._reply_fd = request_w, reply_r
+        started = time.monotonic()
+        output_path = os.path.join(self._scratch, "output.txt")
+        try:
+            wire.write_message(
+                self._request_fd,
+                {"cells": self.cells, "names": self.names, "output_path": output_path},
+            )
+            reply = self._read(min(self.load_timeout, self._remaining()))
+            report = reply.get("load") if isinstance(reply, dict) else None
+            if not isinstance(report, dict):
+                raise SubmissionError("the submission interfered with the grader while loading")
+            self.load = LoadReport(
+                functions={
+                    n: str(report.get("functions", {}).get(n, "missing")) for n in self.names
+                },
+                errors=[
+                    {k: str(v)[:2000] for k, v in e.items()}
+                    for e in report.get("errors", [])[:20]
+                    if isinstance(e, dict)
+                ],
+                seconds=time.monotonic() - started,
+            )
+        except (SubmissionError, OSError) as exc:
+            self._kill()
+            self.load = LoadReport(
+                functions={n: "missing" for n in self.names},
+                fatal=f"loading your code failed: {exc}",
+                seconds=time.monotonic() - started,
+            )
+        finally:
+            self.spent += time.monotonic() - started
+        return self.load
+
+    def close(self) -> None:
+        """Stop the child, kill its process group, remove its scratch directory."""
+        self._kill()
+
+    # -- calls ---------------------------------------------------------------------------
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
+        """Call ``name(*args, **kwargs)`` in the child; raise SubmissionError on any failure."""
+        if self._remaining() <= 0:
+            raise SubmissionError(
+                f"not run: the submission used up its time budget of {self.budget:.0f} s"
+            )
+        if self._proc is None or self._proc.poll() is not None:
+            if self.load is not None:
+                self.restarts += 1
+            load = self.start()
+            if load.fatal:
+                raise SubmissionError(load.fatal)
+        assert self.load is not None
+        status = self.load.functions.get(name, "missing")
+        if status != "callable":
+            what = "is not defined" if status == "missing" else "is defined but is not a function"
+            raise SubmissionError(f"`{name}` {what} in your submission")
+        request_id = self._next_id
+        self._next_id += 1
+        started = time.monotonic()
+        timeout = min(self.call_timeout, self._remaining())
+        try:
+            wire.write_message(
+                self._request_fd,
+                {
+                    "op": "call",
+                    "id": request_id,
+                    "func": name,
+                    "args": args,
+                    "kwargs": kwargs,
+                },
+            )
+            reply = self._read(timeout)
+        except OSError:
+            self._kill()
+            raise SubmissionError(
+                "your code ended the grading process (os._exit, a crash, or running out of memory)"
+            ) from None
+        finally:
+            self.spent += time.monotonic() - started
+        if not isinstance(reply, dict) or reply.get("id") != request_id:
+            self._kill()
+            raise SubmissionError("the submission interfered with the grader's messages")
+        if not reply.get("ok"):
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            kind = str(error.get("type", "Error"))[:100]
+            message = str(error.get("message", ""))[:1000]
+            where = str(error.get("where", ""))[:300]
+            if kind == "BadReturn":
+                raise SubmissionError(message)
+            text = f"raised {kind}: {message}" if message else f"raised {kind}"
+            if kind == "NotImplementedError":
+                text = "is not implemented yet (it raised NotImplementedError)"
+            raise SubmissionError(text + (f" ({where})" if where else ""))
+        value = decode_untrusted(reply.get("result"))
+        after = reply.get("inputs_after")
+        after = after if isinstance(after, list) else []
+        # one entry per argument; a missing one counts as modified (the child withheld it)
+        inputs_after: list[np.ndarray | None] = [
+            decode_untrusted(after[i])
+            if isinstance(arg, np.ndarray) and i < len(after) and after[i] is not None
+            else None
+            for i, arg in enumerate(args)
+        ]
+        return CallResult(
+            value=np.array(value, dtype=np.float64, copy=True),
+            returned_dtype=str(value.dtype),
+            inputs_after=inputs_after,
+            seconds=float(reply.get("seconds", 0.0))
+            if isinstance(reply.get("seconds"), (int, float))
+            else 0.0,
+        )
+
+    def output(self) -> str:
+        """The first characters the submission printed (all children so far)."""
+        self._collect_output()
+        return self._output[:OUTPUT_SHOWN]
+
+    # -- internals -----------------------------------------------------------------------
+    def _remaining(self) -> float:
+        return self.budget - self.spent
+
+    def _read(self, timeout: float) -> Any:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        header = self._read_exact(wire._HEADER.size, deadline, timeout)
+        (length,) = wire._HEADER.unpack(header)
+        if length > wire.MAX_MESSAGE:
+            self._kill()
+            raise SubmissionError("the submission sent an oversized reply")
+        body = self._read_exact(length, deadline, timeout)
+        try:
+            return json.loads(body)
+        except ValueError:
+            self._kill()
+            raise SubmissionError("the submission interfered with the grader's messages") from None
+
+    def _read_exact(self, n: int, deadline: float, timeout: float) -> bytes:
+        chunks, got = [], 0
+        while got < n:
+            remaining = deadline - time.monotonic()
+            ready = remaining > 0 and select.select([self._reply_fd], [], [], remaining)[0]
+            if not ready:
+                self._kill()
+                raise SubmissionError(
+                    f"timed out after {timeout:.0f} s (an infinite loop, or far too slow)"
+                )
+            chunk = os.read(self._reply_fd, min(n - got, 1 << 20))
+            if not chunk:
+                code = self._proc.wait() if self._proc else None
+                self._kill()
+                raise OSError(f"child exited ({_exit_reason(code)})")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _collect_output(self) -> None:
+        if self._scratch and len(self._output) < OUTPUT_SHOWN:
+            try:
+                with open(os.path.join(self._scratch, "output.txt"), "rb") as f:
+                    self._output += f.read(OUTPUT_SHOWN).decode("utf-8", "replace")
+            except OSError:
+                pass
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            for fd in (self._request_fd, self._reply_fd):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        if self._scratch:
+            self._collect_output()
+            remove_scratch(self._scratch)
+            self._scratch = None
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"

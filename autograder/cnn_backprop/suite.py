@@ -1,0 +1,75 @@
+"""The graded suites as Otter questions: one file per function, ordinary pytest functions.
+
+A suite file is a plain pytest module whose tests take the student's function by parameter
+name (``def test_ties(maxpool1d_backward, rng): ...``).  Each test is also registered as a case
+of Otter's exception-based format, so the same file runs under pytest, under Otter, and under
+``cnn-backprop grade``, which fills the parameters from its own namespace.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from otter.test_files import ExceptionTestFile, test_case
+from otter.test_files.abstract_test import TestCase, TestCaseResult
+
+from . import paths
+
+
+def case(points: float, *, hidden: bool = True) -> Callable[[Callable[..., None]], Callable]:
+    """Register a pytest test function as a case of this file's Otter question.
+
+    The function is returned unchanged (pytest collects it); Otter finds the ``test_case``
+    stored next to it in the module's globals.
+    """
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        label = func.__name__.removeprefix("test_")
+        otter_case = test_case(name=label, points=points, hidden=hidden)(func)
+        func.__globals__[f"_otter_case_{label}"] = otter_case
+        return func
+
+    return register
+
+
+def load_question(question: str, files: list[Path] | None = None) -> ExceptionTestFile:
+    """One Otter test file per question: its public cases, then its hidden cases."""
+    files = files or paths.suite_files(question)
+    merged: list[TestCase] = []
+    for path in files:
+        tf = ExceptionTestFile.from_file(str(path))
+        if tf.name != question:
+            raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
+        merged.extend(tf.test_cases)
+    return ExceptionTestFile(question, str(files[-1]), merged, all_or_nothing=False)
+
+
+def case_rng(seed: int, question: str, case_name: str) -> np.random.Generator:
+    """Each case's own stream: independent of case order and of the other questions."""
+    return np.random.default_rng([seed, zlib.crc32(f"{question}/{case_name}".encode())])
+
+
+def run_question(tf: ExceptionTestFile, env: dict[str, Any], seed: int) -> ExceptionTestFile:
+    """Run every case of ``tf`` with parameters filled by name from ``env`` plus ``rng``.
+
+    A failing case's message is its assertion text; an unexpected error in the test code
+    itself is reported as a grader error (never a traceback of ours to the student).
+    """
+    results = []
+    for tc in tf.test_cases:
+        case_env = {**env, "rng": case_rng(seed, tf.name, tc.name)}
+        try:
+            tc.body.call_func(case_env)
+            passed, message = True, f"✅ {tc.name}: passed"
+        except AssertionError as exc:
+            passed, message = False, f"❌ {tc.name}: {exc}"
+        except Exception as exc:  # a bug in a test, not in the submission
+            passed = False
+            message = f"❌ {tc.name}: the grader could not run this case ({type(exc).__name__})"
+        results.append(TestCaseResult(test_case=tc, message=message, passed=passed))
+    tf.test_case_results = results
+    return tf
