@@ -39,7 +39,12 @@ class SubmittedFunction:
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
-        return self.call_checked(*args, **kwargs)[0]
+        from .sandbox import SubmissionError
+
+        try:
+            return self.call_checked(*args, **kwargs)[0]
+        except SubmissionError as exc:  # a failed call fails the case, with the reason
+            raise AssertionError(f"`{self.__name__}` {exc}") from None
 
     def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
         result = self.sandbox.call(self.__name__, list(args), kwargs)

@@ -40,6 +40,7 @@ class Outcome:
     seed: int | None = None
     seconds: float = 0.0
     results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
+    grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
 
     @property
     def total(self) -> float:
@@ -177,6 +178,7 @@ def _finish(
         seed=seed,
         seconds=time.monotonic() - started,
         results=gradescope,
+        grading_results=results,
     )
 
 
@@ -214,3 +216,30 @@ def write_results(results: dict[str, Any], path: str | Path) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(data + "\n")
     os.replace(tmp, path)
+
+
+def check_file(path: str | Path) -> tuple[int, int, str]:
+    """Run only the public cases (what students see) in the sandbox: (passed, failed, report)."""
+    try:
+        submission = load_submission(path)
+    except BadSubmission as exc:
+        return 0, 1, f"cannot check {Path(path).name}: {exc}"
+    lines: list[str] = []
+    passed = failed = 0
+    with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:
+        load = sandbox.start()
+        notes = _load_notes(load)
+        if notes:
+            lines.append(notes + "\n")
+        env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}
+        env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+        for question in QUESTIONS:
+            tf = load_question(question, files=paths.suite_files(question)[:1])
+            run_question(tf, env, seed=0)
+            lines.append(f"{question}:")
+            for result in tf.test_case_results:
+                lines.append("  " + result.message.replace("\n", "\n    "))
+                passed += result.passed
+                failed += not result.passed
+    lines.append("\nThese are the public tests only; the hidden tests check many more cases.")
+    return passed, failed, "\n".join(lines)

@@ -1,0 +1,110 @@
+"""``cnn-backprop build``: the student handout and the Gradescope autograder zip.
+
+The zip is made by ``otter generate`` (Otter's setup.sh, run_autograder and environment), then
+extended with this package and a ``_bundle`` holding the reference, the suites, the config and
+the seed secret; the Otter plugin grades from that bundle.  The build then grades the
+reference solution and the blank template with the zip through the real ``otter run``.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+from . import QUESTIONS, paths
+from .handout import NOTEBOOK, build_notebook, public_tests, write_student_folder
+
+REQUIREMENTS = "numpy>=1.24\nnbformat>=5.9\n"
+
+
+def build_autograder_zip(zip_path: Path) -> Path:
+    """Make the Gradescope autograder zip with ``otter generate``, then add the bundle."""
+    zip_path = zip_path.resolve()
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    root = paths.root()
+    secret = paths.secret()  # created on first use, so the zip and local grading agree
+    with tempfile.TemporaryDirectory(prefix="cnn-backprop-build-") as tmp:
+        stage = Path(tmp)
+        (stage / "tests").mkdir()
+        for filename, text in public_tests().items():
+            (stage / "tests" / filename).write_text(text, encoding="utf-8")
+        shutil.copy(root / "otter_config.json", stage / "otter_config.json")
+        (stage / "requirements.txt").write_text(REQUIREMENTS)
+        subprocess.run(
+            [sys.executable, "-m", "otter", "generate", "-t", "tests", "-o", str(zip_path),
+             "-c", "otter_config.json", "-r", "requirements.txt"],
+            cwd=stage, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    bundle = "cnn_backprop/_bundle/"
+    with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
+            rel = path.relative_to(paths.PACKAGE_DIR)
+            if "__pycache__" not in rel.parts and rel.parts[0] != "_bundle":
+                zf.write(path, f"cnn_backprop/{rel.as_posix()}")
+        zf.write(root / "solutions" / "reference.py", bundle + "solutions/reference.py")
+        for question in QUESTIONS:
+            for suite in paths.suite_files(question):
+                zf.write(suite, bundle + suite.relative_to(root).as_posix())
+        zf.write(root / "otter_config.json", bundle + "otter_config.json")
+        zf.writestr(bundle + paths.SECRET_FILE, secret.decode() + "\n")
+    return zip_path
+
+
+def otter_run(zip_path: Path, submission: Path) -> dict:
+    """Grade one file with the real ``otter run``; return its results.json."""
+    with tempfile.TemporaryDirectory(prefix="cnn-backprop-otter-") as out:
+        subprocess.run(
+            [sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o", out, "--no-logo",
+             str(submission)],
+            check=True, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        return json.loads((Path(out) / "results.json").read_text())
+
+
+def sync_template(student_dir: Path) -> bool:
+    """Copy the built handout over ``student_template/``; True if anything changed."""
+    template = paths.root() / "student_template"
+    if template.is_dir() and not _differs(student_dir, template):
+        return False
+    shutil.rmtree(template, ignore_errors=True)
+    shutil.copytree(student_dir, template)
+    return True
+
+
+def _differs(a: Path, b: Path) -> bool:
+    cmp = filecmp.dircmp(a, b)
+    if cmp.left_only or cmp.right_only or cmp.diff_files or cmp.funny_files:
+        return True
+    return any(_differs(a / d, b / d) for d in cmp.common_dirs)
+
+
+def build(out: Path, *, update_template: bool = True) -> int:
+    """Write ``out/student/`` and ``out/autograder.zip``, then self-grade; 0 when both hold."""
+    student = out / "student"
+    shutil.rmtree(student, ignore_errors=True)
+    write_student_folder(student)
+    print(f"handout:    {student}/ ({NOTEBOOK}, cnn_backprop_hw.py, tests/)")
+    zip_path = build_autograder_zip(out / "autograder.zip")
+    print(f"autograder: {zip_path}")
+    with tempfile.TemporaryDirectory(prefix="cnn-backprop-solution-") as tmp:
+        solution = Path(tmp) / NOTEBOOK
+        nbformat.write(build_notebook(solution=True), solution)
+        reference = otter_run(zip_path, solution)
+        blank = otter_run(zip_path, student / NOTEBOOK)
+    possible = sum(t.get("max_score", 0) for t in reference["tests"] if t["name"] in QUESTIONS)
+    print(f"otter run, reference solution: {reference['score']:g} / {possible:g}")
+    print(f"otter run, blank template:     {blank['score']:g} / {possible:g}")
+    ok = reference["score"] == possible > 0 and blank["score"] == 0
+    if update_template and sync_template(student):
+        print("student_template/ updated from the build: commit it")
+    if not ok:
+        print("build check FAILED: the reference must score full marks and the template zero")
+    return 0 if ok else 1

@@ -1,0 +1,184 @@
+"""Assemble the student handout from its sources: ``assignment/`` text + ``solutions/`` code.
+
+Nothing is copied by hand: the stubs take their signatures and docstrings from the reference,
+the forward functions are copied from the reference, the gradient checker from
+``assignment/gradcheck.py``, and the text from ``assignment/handout.md``.  The same assembly
+with the reference bodies left in gives the solution notebook the build grades.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+
+from . import FORWARD, QUESTIONS, paths
+
+NOTEBOOK = "cnn_backprop_hw.ipynb"
+MODULE = "cnn_backprop_hw.py"
+DIRECTIVE = re.compile(r"^\{\{\s*(\w+)(?::\s*(\w+))?\s*\}\}$")
+CELL_BREAK = "<!-- cell -->"
+STUB_BODY = '    # YOUR CODE HERE\n    raise NotImplementedError("{name}")\n'
+
+
+class HandoutError(ValueError):
+    """The handout sources are inconsistent (an unknown directive, a missing question...)."""
+
+
+class ReferenceSource:
+    """Source segments of ``solutions/reference.py``, by function name."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or paths.root() / "solutions" / "reference.py"
+        self.text = self.path.read_text(encoding="utf-8")
+        tree = ast.parse(self.text)
+        self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+    def source(self, name: str) -> str:
+        segment = ast.get_source_segment(self.text, self.functions[name])
+        assert segment is not None
+        return segment
+
+    def helpers(self, name: str) -> list[str]:
+        """Private module-level functions that ``name`` calls (one level deep is enough)."""
+        called = {n.id for n in ast.walk(self.functions[name]) if isinstance(n, ast.Name)} & set(
+            self.functions
+        )
+        return sorted(c for c in called if c.startswith("_"))
+
+    def stub(self, name: str) -> str:
+        """The signature and docstring, with a body that raises NotImplementedError."""
+        node = self.functions[name]
+        docstring = node.body[0]
+        if not (isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)):
+            raise HandoutError(f"{name} in the reference has no docstring to hand out")
+        lines = self.text.splitlines(keepends=True)
+        head = "".join(lines[node.lineno - 1 : docstring.end_lineno])
+        return head + STUB_BODY.format(name=name)
+
+    def forward_cell(self) -> str:
+        names = list(FORWARD)
+        helpers = sorted({h for f in names for h in self.helpers(f)})
+        return "\n\n\n".join(self.source(n) for n in names + helpers)
+
+    def solution(self, name: str, given: set[str]) -> str:
+        extra = [h for h in self.helpers(name) if h not in given]
+        return "\n\n\n".join(self.source(n) for n in [name, *extra])
+
+
+def gradcheck_source() -> str:
+    text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
+    return "\n".join(kept).strip() + "\n"
+
+
+def setup_cell() -> str:
+    return f'import numpy as np\nimport otter\n\ngrader = otter.Notebook("{NOTEBOOK}")\n'
+
+
+def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
+    """The handout notebook: stubs for students, or the reference bodies when ``solution``."""
+    ref = ReferenceSource()
+    given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
+    code = {
+        "setup": lambda _: setup_cell(),
+        "forward": lambda _: (
+            "# Given: the forward passes (do not change them).\n" + ref.forward_cell()
+        ),
+        "gradcheck": lambda _: (
+            "# Given: the finite-difference gradient checker.\n" + gradcheck_source()
+        ),
+        "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
+        "selfcheck": lambda q: f"gradcheck_{q}({q})",
+        "check": lambda q: f'grader.check("{q}")',
+        "export": lambda _: (
+            "# Save the notebook first, then run this cell to make your zip.\n"
+            "grader.export(pdf=False)"
+        ),
+    }
+    text = (paths.root() / "assignment" / "handout.md").read_text(encoding="utf-8")
+    cells: list[nbformat.NotebookNode] = []
+    seen: dict[str, list[str]] = {}
+    markdown: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(markdown).strip()
+        if body:
+            cells.append(nbformat.v4.new_markdown_cell(body))
+        markdown.clear()
+
+    for line in text.splitlines():
+        if line.strip() == CELL_BREAK:
+            flush()
+            continue
+        match = DIRECTIVE.match(line.strip())
+        if not match:
+            markdown.append(line)
+            continue
+        flush()
+        kind, arg = match.group(1), match.group(2)
+        if kind not in code or (kind in ("stub", "selfcheck", "check")) != (arg in QUESTIONS):
+            raise HandoutError(f"assignment/handout.md: bad directive {line.strip()!r}")
+        seen.setdefault(kind, []).append(arg or "")
+        cells.append(nbformat.v4.new_code_cell(code[kind](arg).rstrip() + "\n"))
+    flush()
+    for kind in ("stub", "check"):
+        if sorted(seen.get(kind, [])) != sorted(QUESTIONS):
+            raise HandoutError(
+                f"assignment/handout.md needs one {{{{ {kind}: NAME }}}} per question"
+            )
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:03d}"  # stable ids: the committed template must not churn
+        cell["source"] = cell["source"].rstrip("\n")
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    return nb
+
+
+def build_module(*, solution: bool = False) -> str:
+    """The ``.py`` route: forward passes, the checker and the three stubs in one module."""
+    ref = ReferenceSource()
+    given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
+    header = (
+        '"""Homework: backpropagation for CNNs, the plain-Python route.\n\n'
+        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE,\n"
+        "then run `python cnn_backprop_hw.py` (finite-difference self-checks) and\n"
+        "`otter check cnn_backprop_hw.py` (the public tests, from this folder).  Submit this\n"
+        'file on Gradescope.\n"""\n\n'
+        "from __future__ import annotations\n\n"
+    )
+    checker = gradcheck_source()
+    imports = [ln for ln in checker.splitlines() if ln.startswith(("import ", "from "))]
+    body = "\n".join(ln for ln in checker.splitlines() if ln not in imports)
+    parts = [
+        header + "\n".join(dict.fromkeys(["import numpy as np", *imports])),
+        "# ---- Given: the forward passes (do not change them) ----\n\n" + ref.forward_cell(),
+        "# ---- Given: the finite-difference gradient checker ----\n" + body.strip(),
+        "# ---- Your answers ----\n\n"
+        + "\n\n\n".join(ref.solution(q, given) if solution else ref.stub(q) for q in QUESTIONS),
+        'if __name__ == "__main__":\n' + "".join(f"    gradcheck_{q}({q})\n" for q in QUESTIONS),
+    ]
+    return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
+
+
+def public_tests() -> dict[str, str]:
+    """The public test files as students get them: ``tests/<question>.py``."""
+    return {f"{q}.py": paths.suite_files(q)[0].read_text(encoding="utf-8") for q in QUESTIONS}
+
+
+def write_student_folder(out: Path) -> list[Path]:
+    """Write the student handout into ``out``: notebook, .py stub and public tests."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "tests").mkdir(exist_ok=True)
+    written = [out / NOTEBOOK, out / MODULE]
+    nbformat.write(build_notebook(), out / NOTEBOOK)
+    (out / MODULE).write_text(build_module(), encoding="utf-8")
+    for filename, text in public_tests().items():
+        (out / "tests" / filename).write_text(text, encoding="utf-8")
+        written.append(out / "tests" / filename)
+    return written
