@@ -1,0 +1,125 @@
+"""The build and the Otter path end to end: real `cnn-backprop build`, `otter run`, Jupyter.
+
+The build runs once per session (about 20 s: `otter generate`, then two `otter run`s).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from cnn_backprop import QUESTIONS
+from cnn_backprop.build import otter_run
+from cnn_backprop.grader import grade_file
+from cnn_backprop.handout import MODULE, NOTEBOOK, build_notebook
+from nbconvert.preprocessors import ExecutePreprocessor
+from zoo.mistakes import MISTAKES, submission_source
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [sys.executable, "-m", "cnn_backprop.cli", "build", "--out", str(out)],
+        capture_output=True, text=True, cwd=REPO, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "reference solution: 30 / 30" in result.stdout
+    assert "blank template:     0 / 30" in result.stdout
+    return out
+
+
+def test_committed_template_is_current(dist: Path) -> None:
+    built = dist / "student"
+    template = REPO / "student_template"
+    names = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
+    assert names == sorted(
+        p.relative_to(template).as_posix() for p in template.rglob("*") if p.is_file()
+    ), "student_template/ is stale: run `cnn-backprop build` and commit it"
+    for name in names:
+        assert (built / name).read_bytes() == (template / name).read_bytes(), (
+            f"student_template/{name} is stale: run `cnn-backprop build` and commit it"
+        )
+
+
+def test_handout_holds_no_reference_code_or_hidden_cases(dist: Path) -> None:
+    reference = (REPO / "solutions" / "reference.py").read_text()
+    handout = (dist / "student" / NOTEBOOK).read_text() + (dist / "student" / MODULE).read_text()
+    # the reference's gradient bodies (not its forward passes) must not appear
+    for line in reference.splitlines():
+        if "einsum" in line and ("->oc" in line or "->nct" in line) and "x" in line:
+            assert line.strip() not in handout.replace("\\n", "\n")
+    for secret in ("draw_conv", "draw_pool", "cnn_backprop.", "tests/hidden"):
+        assert secret not in handout
+    zip_names = json.dumps(sorted(p.name for p in (dist / "student").rglob("*")))
+    assert "hidden" not in zip_names
+
+
+@pytest.mark.parametrize("mistake", MISTAKES[::6], ids=lambda m: m.name)
+def test_otter_run_gives_the_same_scores_as_grade(dist: Path, mistake, tmp_path: Path) -> None:
+    path = tmp_path / "student.py"
+    path.write_text(submission_source(mistake))
+    via_otter = otter_run(dist / "autograder.zip", path)
+    ours = grade_file(path)
+    otter_scores = {t["name"]: t["score"] for t in via_otter["tests"] if t["name"] in QUESTIONS}
+    assert otter_scores == ours.scores
+    assert via_otter["score"] == ours.results["score"]
+
+
+def run_notebook(nb: nbformat.NotebookNode, folder: Path) -> nbformat.NotebookNode:
+    ExecutePreprocessor(timeout=300, allow_errors=True, kernel_name="python3").preprocess(
+        nb, {"metadata": {"path": str(folder)}}
+    )
+    return nb
+
+
+def outputs(cell: nbformat.NotebookNode) -> str:
+    texts = []
+    for out in cell.get("outputs", []):
+        texts.append(out.get("text", "") + json.dumps(out.get("data", {})))
+        if out.get("output_type") == "error":
+            texts.append(f"ERROR {out['ename']}: {out['evalue']}")
+    return "\n".join(texts)
+
+
+def check_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "code" and "grader.check(" in c.source]
+
+
+def test_blank_notebook_runs_and_its_checks_fail_cleanly(dist: Path) -> None:
+    folder = dist / "student"
+    nb = run_notebook(nbformat.read(folder / NOTEBOOK, as_version=4), folder)
+    checks = check_cells(nb)
+    assert len(checks) == len(QUESTIONS)
+    for cell in checks:
+        text = outputs(cell)
+        assert "ERROR" not in text, text  # a failed check, not a crash
+        assert "NotImplementedError" in text and "Test case failed" in text
+    errors = [outputs(c) for c in nb.cells if c.cell_type == "code" and "ERROR" in outputs(c)]
+    assert all("NotImplementedError" in e for e in errors), errors
+
+
+def test_solution_pasted_into_the_stubs_passes_every_public_check(dist: Path) -> None:
+    folder = dist / "student"
+    nb = build_notebook(solution=True)
+    nb.cells = [c for c in nb.cells if "grader.export" not in c.source]
+    nb = run_notebook(nb, folder)
+    for cell in check_cells(nb):
+        text = outputs(cell)
+        assert "passed" in text and "ERROR" not in text, text
+    assert not [outputs(c) for c in nb.cells if "ERROR" in outputs(c)]
+
+
+def test_py_stub_runs_its_self_checks(dist: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, MODULE], cwd=dist / "student", capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(re.findall("not implemented yet", result.stdout)) == len(QUESTIONS)
