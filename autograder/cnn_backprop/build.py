@@ -43,6 +43,7 @@ def build_autograder_zip(zip_path: Path) -> Path:
              "-c", "otter_config.json", "-r", "requirements.txt"],
             cwd=stage, check=True, capture_output=True, text=True,
         )  # fmt: skip
+    _patch_setup(zip_path)
     bundle = "cnn_backprop/_bundle/"
     with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
@@ -56,6 +57,25 @@ def build_autograder_zip(zip_path: Path) -> Path:
         zf.write(root / "otter_config.json", bundle + "otter_config.json")
         zf.writestr(bundle + paths.SECRET_FILE, secret.decode() + "\n")
     return zip_path
+
+
+SETUP_APPENDIX = """
+# cnn-backprop: the sandbox runs submissions as an unprivileged uid, which must be able to
+# reach the interpreter that Otter installed under /root (mode 0700): allow traversal only.
+chmod o+x /root
+chmod -R o+rX /root/miniforge3
+"""
+
+
+def _patch_setup(zip_path: Path) -> None:
+    """Append our lines to Otter's setup.sh (rewriting the zip: members cannot be replaced)."""
+    with zipfile.ZipFile(zip_path) as zf:
+        members = [(info, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            if info.filename == "setup.sh":
+                data = data.rstrip(b"\n") + b"\n" + SETUP_APPENDIX.encode()
+            zf.writestr(info, data)
 
 
 def otter_run(zip_path: Path, submission: Path) -> dict:

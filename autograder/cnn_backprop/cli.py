@@ -38,7 +38,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     header = ["submission", *QUESTIONS, "total", "status"]
     print("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 9, 12], strict=False)))
     for path, stem in zip(submissions, _stems(submissions), strict=True):
-        outcome = grade_file(path, seed=args.seed)
+        outcome = grade_file(path, seed=args.seed, hide=(str(out),))
         write_results(outcome.results, out / stem / "results.json")
         possible = sum(outcome.possible.values())
         cells = [f"{outcome.scores.get(q, 0):g}/{outcome.possible.get(q, 0):g}" for q in QUESTIONS]

@@ -86,8 +86,12 @@ def grade_file(
     seed: int | None = None,
     metadata: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
+    hide: tuple[str, ...] = (),
 ) -> Outcome:
-    """Grade ``path`` with the public and hidden suites; never raises."""
+    """Grade ``path`` with the public and hidden suites; never raises.
+
+    ``hide`` names extra paths the submission must not see (output folders, Otter's dirs).
+    """
     started = time.monotonic()
     name = Path(path).name
     try:
@@ -105,7 +109,7 @@ def grade_file(
     if seed is None:
         seed = derive_seed(identity)
     try:
-        with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:
+        with Sandbox(submission.cells, list(QUESTIONS), hide=hide) as sandbox:
             load = sandbox.start()
             env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}
             env.update({f: getattr(paths.reference(), f) for f in FORWARD})

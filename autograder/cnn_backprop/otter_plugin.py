@@ -9,6 +9,8 @@ real file with ``cnn_backprop.grader`` and puts those results in Otter's place, 
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,12 @@ class SandboxedGrading(AbstractOtterPlugin):
 
     def before_grading(self, config: Any) -> None:
         # grade with the suites and reference bundled in this zip, not whatever is installed
-        bundle = Path(config.autograder_dir) / "source" / "cnn_backprop" / "_bundle"
+        ag_dir = Path(config.autograder_dir)
+        self.hide = tuple(str(ag_dir / d) for d in ("source", "results", "submission"))
+        for folder in self.hide:  # closed to the child's unprivileged uid, namespace or not
+            with contextlib.suppress(OSError):
+                os.chmod(folder, 0o700)
+        bundle = ag_dir / "source" / "cnn_backprop" / "_bundle"
         if (bundle / "solutions" / "reference.py").is_file():
             paths.use_root(bundle)
 
@@ -34,7 +41,11 @@ class SandboxedGrading(AbstractOtterPlugin):
         return nbformat.v4.new_notebook()
 
     def after_grading(self, results: Any) -> None:
-        outcome = grade_file(self.submission_path, metadata=self.submission_metadata or None)
+        outcome = grade_file(
+            self.submission_path,
+            metadata=self.submission_metadata or None,
+            hide=getattr(self, "hide", ()),
+        )
         graded = outcome.grading_results
         if graded is None:  # the grader failed: Otter reports a zero with the reason
             results.clear_results()

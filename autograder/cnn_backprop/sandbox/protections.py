@@ -8,11 +8,12 @@ Whatever is active is recorded so the report can say which protections were on.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import os
-import pwd
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -23,16 +24,15 @@ MEMORY_BYTES = 1024 * 1024 * 1024
 OUTPUT_BYTES = 4 * 1024 * 1024  # printed output beyond this is refused (EFBIG), not stored
 OPEN_FILES = 64
 PROCESSES = 64  # enforced only for a non-root uid; counts threads too
-UNPRIVILEGED_USER = "nobody"
 
 
 @dataclass(frozen=True)
 class Protections:
     """The protections in force for child processes, as recorded in every report."""
 
-    drop_uid: int | None = None
-    drop_gid: int | None = None
-    namespaces: tuple[str, ...] = ()
+    drop_uid: bool = False  # each sandbox gets its own unprivileged uid (root only)
+    private_fs: bool = False  # mount namespace: grader files hidden, fresh /tmp
+    no_network: bool = False  # network namespace with no interfaces up
     notes: tuple[str, ...] = field(default=())
 
     def describe(self) -> list[str]:
@@ -41,30 +41,89 @@ class Protections:
             "resource limits: 1 GiB memory, CPU time, file size, open files, no core dumps",
             "per-call timeout and per-submission time budget; process group killed on exit",
         ]
-        if self.drop_uid is not None:
-            active.append(f"runs as unprivileged uid {self.drop_uid}")
-        if self.namespaces:
-            active.append("private namespaces: " + ", ".join(self.namespaces))
+        if self.drop_uid:
+            active.append("runs as a fresh unprivileged uid; all its processes killed at the end")
+        if self.private_fs:
+            active.append("private filesystem view: grader files hidden, private /tmp")
+        if self.no_network:
+            active.append("no network")
         return active + [f"not active: {note}" for note in self.notes]
 
 
-def _unprivileged_ids() -> tuple[int, int] | None:
+# Linux constants (sched.h, mount.h); os.unshare only exists from Python 3.12
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+UID_BASE = 100_000  # sandbox uids: UID_BASE + the grading process's pid, unique per worker
+
+
+def sandbox_uid() -> int:
+    return UID_BASE + os.getpid()
+
+
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
+    """New mount and network namespaces; hide the grader's paths; give a fresh /tmp."""
+    libc = _libc()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
+    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    for path in hidden:
+        if os.path.isdir(path):
+            _check(libc.mount(b"none", path.encode(), b"tmpfs", empty, b"size=4k,mode=000"), path)
+        elif os.path.exists(path):
+            _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), path)
+    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(scratch):  # writes there vanish with the namespace
+            libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=16m,mode=1777")
+
+
+def hidden_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """What the child must not see: the grader's package, its resources, outputs, Otter's dirs.
+
+    In a checkout every top-level entry is hidden except the one holding the interpreter
+    (CI keeps its venv inside the checkout).
+    """
+    from .. import paths
+
+    found = {str(paths.PACKAGE_DIR)}
     try:
-        entry = pwd.getpwnam(UNPRIVILEGED_USER)
-    except KeyError:
-        return None
-    return entry.pw_uid, entry.pw_gid
+        root = paths.root()
+    except paths.ResourceError:
+        root = None
+    if root is not None:
+        interpreter = os.path.realpath(sys.prefix)
+        for entry in root.iterdir():
+            real = os.path.realpath(entry)
+            if not (interpreter == real or interpreter.startswith(real + os.sep)):
+                found.add(str(entry))
+    found.update(os.path.abspath(p) for p in extra)
+    return tuple(sorted(found))
 
 
-def _can_run_as(uid: int, gid: int) -> bool:
-    """Whether the interpreter (and numpy) start under the unprivileged uid."""
+def _probe(protections: Protections, hidden: tuple[str, ...], secret_file: str) -> bool:
+    """Start a real child with these protections: numpy must import, the secret must not show."""
+    script = (
+        "import numpy, sys\n"
+        f"try:\n    open({secret_file!r}).read()\n    sys.exit(3)\n"
+        "except OSError:\n    sys.exit(0)\n"
+    )
     try:
         result = subprocess.run(
-            [sys.executable, "-I", "-c", "import numpy"],
-            preexec_fn=functools.partial(_drop_privileges, uid, gid),
+            [sys.executable, "-I", "-c", script],
+            preexec_fn=functools.partial(child_preexec, protections, 30, hidden, sandbox_uid()),
             capture_output=True,
             timeout=60,
             cwd="/",
+            env=child_environment(),
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -74,32 +133,41 @@ def _can_run_as(uid: int, gid: int) -> bool:
 @functools.lru_cache(maxsize=1)
 def detect_protections() -> Protections:
     """Probe once per process which protections this platform allows."""
-    notes = []
-    uid = gid = None
-    if os.geteuid() == 0:
-        ids = _unprivileged_ids()
-        if ids is None:
-            notes.append(f"uid drop (no '{UNPRIVILEGED_USER}' user)")
-        elif _can_run_as(*ids):
-            uid, gid = ids
-        else:
-            notes.append(
-                f"uid drop ('{UNPRIVILEGED_USER}' cannot run {sys.executable}: "
-                "run `cnn-backprop doctor --fix` or make the interpreter world-executable)"
+    import tempfile
+
+    if os.geteuid() != 0:
+        return Protections(
+            notes=(
+                "uid drop and private filesystem (the grader is not root: the child runs as "
+                "the grading user and could read what that user can)",
             )
-    else:
-        notes.append("uid drop (grader is not root; the child runs as the grading user)")
-    return Protections(drop_uid=uid, drop_gid=gid, notes=tuple(notes))
+        )
+    with tempfile.TemporaryDirectory(prefix="cnn-backprop-probe-") as probe_dir:
+        secret_file = os.path.join(probe_dir, "secret")
+        with open(secret_file, "w") as f:
+            f.write("probe")
+        os.chmod(probe_dir, 0o755)
+        os.chmod(secret_file, 0o644)  # world-readable: only the namespace can hide it
+        notes = []
+        full = Protections(drop_uid=True, private_fs=True, no_network=True)
+        if _probe(full, (probe_dir,), secret_file):
+            return full
+        notes.append("private filesystem and network (namespaces refused by this platform)")
+        if _probe(Protections(drop_uid=True), (), "/nonexistent"):
+            return Protections(drop_uid=True, notes=tuple(notes))
+        notes.append(
+            f"uid drop (an unprivileged uid cannot run {sys.executable}: make its directories "
+            "world-executable, as .ci/run and the autograder's setup do)"
+        )
+        return Protections(notes=tuple(notes))
 
 
-def _drop_privileges(uid: int, gid: int) -> None:
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-
-
-def child_preexec(protections: Protections, cpu_seconds: int) -> None:
-    """Runs in the forked child before exec: limits first, then the uid drop."""
+def child_preexec(
+    protections: Protections, cpu_seconds: int, hidden: tuple[str, ...] = (), uid: int = 0
+) -> None:
+    """Runs in the forked child before exec: namespaces, limits, then the uid drop."""
+    if protections.private_fs:
+        _enter_private_namespaces(hidden)
     limits = {
         resource.RLIMIT_AS: MEMORY_BYTES,
         resource.RLIMIT_CPU: cpu_seconds,
@@ -115,15 +183,34 @@ def child_preexec(protections: Protections, cpu_seconds: int) -> None:
         # an unraisable limit is better than no grading
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
-    if protections.drop_uid is not None and protections.drop_gid is not None:
-        _drop_privileges(protections.drop_uid, protections.drop_gid)
+    if protections.drop_uid:
+        uid = uid or sandbox_uid()  # computed by the parent: getpid() here is the child's
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
 
 
-def prepare_scratch(path: str, protections: Protections) -> None:
+def kill_uid_processes(uid: int) -> None:
+    """Kill every process running as ``uid``, including any that left the process group."""
+    pid = os.fork()
+    if pid == 0:  # the sweeper takes the uid, so kill(-1) reaches exactly that uid's processes
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            for _ in range(3):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def prepare_scratch(path: str, protections: Protections, uid: int) -> None:
     """The child's working directory: private, and writable by the child's uid only."""
     os.makedirs(path, mode=0o700, exist_ok=True)
-    if protections.drop_uid is not None:
-        os.chown(path, protections.drop_uid, protections.drop_gid or -1)
+    if protections.drop_uid:
+        os.chown(path, uid, uid)
 
 
 def remove_scratch(path: str) -> None:

@@ -24,8 +24,11 @@ from .protections import (
     child_environment,
     child_preexec,
     detect_protections,
+    hidden_paths,
+    kill_uid_processes,
     prepare_scratch,
     remove_scratch,
+    sandbox_uid,
 )
 
 CHILD_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
@@ -98,6 +101,7 @@ class Sandbox:
         load_timeout: float = 30.0,
         budget: float = 180.0,
         protections: Protections | None = None,
+        hide: tuple[str, ...] = (),
     ) -> None:
         self.cells = cells
         self.names = list(names)
@@ -105,6 +109,8 @@ class Sandbox:
         self.load_timeout = load_timeout
         self.budget = budget
         self.protections = protections or detect_protections()
+        self.uid = sandbox_uid()
+        self.hidden = hidden_paths(hide) if self.protections.private_fs else ()
         self.spent = 0.0
         self.restarts = 0
         self.load: LoadReport | None = None
@@ -124,7 +130,7 @@ class Sandbox:
         """Start (or restart) the child and load the code; return what loading found."""
         self._kill()
         self._scratch = tempfile.mkdtemp(prefix="cnn-backprop-child-")
-        prepare_scratch(self._scratch, self.protections)
+        prepare_scratch(self._scratch, self.protections, self.uid)
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         cpu = int(self.budget + self.load_timeout) + 5
@@ -145,14 +151,14 @@ class Sandbox:
                 stderr=subprocess.DEVNULL,
                 pass_fds=(request_r, reply_w),
                 start_new_session=True,  # its own process group, killed as a whole
-                preexec_fn=lambda: child_preexec(self.protections, cpu),
+                preexec_fn=lambda: child_preexec(self.protections, cpu, self.hidden, self.uid),
             )
         finally:
             os.close(request_r)
             os.close(reply_w)
         self._request_fd, self._reply_fd = request_w, reply_r
         started = time.monotonic()
-        output_path = os.path.join(self._scratch, "output.txt")
+        output_path = "output.txt"  # relative: the child's /tmp may be a fresh mount
         try:
             wire.write_message(
                 self._request_fd,
@@ -195,6 +201,8 @@ class Sandbox:
             raise SubmissionError(
                 f"not run: the submission used up its time budget of {self.budget:.0f} s"
             )
+        if self.load is not None and self.load.fatal:
+            raise SubmissionError(self.load.fatal)  # loading fails the same way every time
         if self._proc is None or self._proc.poll() is not None:
             if self.load is not None:
                 self.restarts += 1
@@ -317,6 +325,8 @@ class Sandbox:
         if proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
+            if self.protections.drop_uid:  # children that escaped the group (setsid) too
+                kill_uid_processes(self.uid)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
             for fd in (self._request_fd, self._reply_fd):
