@@ -8,6 +8,7 @@ import json
 import os
 import select
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from .protections import (
 
 CHILD_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
 MAX_ELEMENTS = 10_000_000  # far above any graded output; stops a memory bomb in the parent
+MAX_REPLY = 16 * 1024 * 1024  # graded outputs are tiny; a bigger reply is an attack on memory
 OUTPUT_SHOWN = 4000  # characters of the submission's printed output kept for the report
 
 
@@ -179,8 +181,8 @@ class Sandbox:
                 ],
                 seconds=time.monotonic() - started,
             )
-        except (SubmissionError, OSError) as exc:
-            self._kill()
+        except (SubmissionError, OSError, AttributeError, TypeError, ValueError) as exc:
+            self._kill()  # a malformed report means the submission tampered with the child
             self.load = LoadReport(
                 functions={n: "missing" for n in self.names},
                 fatal=f"loading your code failed: {exc}",
@@ -283,13 +285,13 @@ class Sandbox:
         deadline = time.monotonic() + max(timeout, 0.0)
         header = self._read_exact(wire._HEADER.size, deadline, timeout)
         (length,) = wire._HEADER.unpack(header)
-        if length > wire.MAX_MESSAGE:
+        if length > MAX_REPLY:
             self._kill()
             raise SubmissionError("the submission sent an oversized reply")
         body = self._read_exact(length, deadline, timeout)
         try:
             return json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             self._kill()
             raise SubmissionError("the submission interfered with the grader's messages") from None
 
@@ -313,12 +315,20 @@ class Sandbox:
         return b"".join(chunks)
 
     def _collect_output(self) -> None:
-        if self._scratch and len(self._output) < OUTPUT_SHOWN:
-            try:
-                with open(os.path.join(self._scratch, "output.txt"), "rb") as f:
-                    self._output += f.read(OUTPUT_SHOWN).decode("utf-8", "replace")
-            except OSError:
-                pass
+        if not self._scratch or len(self._output) >= OUTPUT_SHOWN:
+            return
+        path = os.path.join(self._scratch, "output.txt")
+        try:  # the child owns this folder: never follow its links or block on its FIFOs
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                self._output += os.read(fd, OUTPUT_SHOWN).decode("utf-8", "replace")
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
     def _kill(self) -> None:
         proc, self._proc = self._proc, None
