@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from . import QUESTIONS, __version__
-
-
-def _stems(paths: list[Path]) -> list[str]:
-    """One output folder per submission; the same stem twice gets its suffix added."""
-    seen: dict[str, int] = {}
-    stems = []
-    for path in paths:
-        stem = path.stem
-        seen[stem] = seen.get(stem, 0) + 1
-        stems.append(stem if seen[stem] == 1 else f"{stem}-{seen[stem]}")
-    return stems
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -28,32 +16,68 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .grader import grade_file, write_results
+    from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
+    from .report import ran, write_report
 
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    submissions = [Path(p) for p in args.submissions]
-    rows = []
-    widths = [max(12, *(len(p.name) for p in submissions))] + [len(q) for q in QUESTIONS]
-    header = ["submission", *QUESTIONS, "total", "status"]
-    print("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 9, 12], strict=False)))
-    for path, stem in zip(submissions, _stems(submissions), strict=True):
-        outcome = grade_file(path, seed=args.seed, hide=(str(out),))
-        write_results(outcome.results, out / stem / "results.json")
-        possible = sum(outcome.possible.values())
-        cells = [f"{outcome.scores.get(q, 0):g}/{outcome.possible.get(q, 0):g}" for q in QUESTIONS]
-        line = [path.name, *cells, f"{outcome.total:g}/{possible:g}", outcome.status]
-        print("  ".join(c.ljust(w) for c, w in zip(line, [*widths, 9, 12], strict=False)))
-        rows.append(
-            [stem, *(f"{outcome.scores.get(q, 0):g}" for q in QUESTIONS), f"{outcome.total:g}",
-             "" if outcome.seed is None else str(outcome.seed), outcome.status]
-        )  # fmt: skip
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["submission", *QUESTIONS, "total", "seed", "status"])
-        writer.writerows(rows)
-    print(f"wrote {out}/grades.csv and {len(rows)} results.json file(s)")
+    try:
+        found = discover(args.submissions, out)
+    except BatchInputError as exc:
+        print(f"cnn-backprop grade: {exc}", file=sys.stderr)
+        return 2
+    if found.skipped:
+        print(
+            f"skipped {len(found.skipped)} file(s) that are not .py, .ipynb or .zip "
+            f"(e.g. {found.skipped[0]})",
+            file=sys.stderr,
+        )
+    if not found.jobs:
+        print("cnn-backprop grade: no submissions found", file=sys.stderr)
+        return 2
+    try:
+        result = grade_batch(
+            found.jobs,
+            out,
+            workers=args.jobs,
+            seed=args.seed,
+            force=args.force,
+            hide=found.hide,
+            progress=Progress(),
+        )
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: finished submissions are kept; run the same command again to "
+            "grade the rest",
+            file=sys.stderr,
+        )
+        return 130
+    records = result.records
+    csv_path = write_grades_csv(records, out / "grades.csv")
+    report_path = write_report(records, out / "report.html", title=args.title)
+    if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
+        _print_table(records)
+    failed = sum(not ran(r) for r in records)
+    print(
+        f"{len(records)} submission(s): {len(result.graded)} graded in {result.seconds:.1f} s "
+        f"with {result.workers} worker(s), {len(result.reused)} unchanged since the last run"
+        + (f"; {failed} failed to run" if failed else "")
+    )
+    print(f"wrote {csv_path}, {report_path} and {len(records)} results.json file(s)")
     return 0
+
+
+TABLE_ROWS = 40
+
+
+def _print_table(records: list[dict]) -> None:
+    widths = [max(12, *(len(r["key"]) for r in records)), *(len(q) for q in QUESTIONS), 9, 12]
+    header = ["submission", *QUESTIONS, "total", "status"]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    for r in records:
+        scores, possible = r.get("scores", {}), r.get("possible", {})
+        cells = [f"{scores.get(q, 0):g}/{possible.get(q, 0):g}" for q in QUESTIONS]
+        line = [r["key"], *cells, f"{r['total']:g}/{sum(possible.values()):g}", r["status"]]
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -63,6 +87,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(report)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,10 +108,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="dist", help="output folder (default: dist)")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("grade", help="grade submissions with the public and hidden suites")
-    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".py, .ipynb or .zip")
+    p = sub.add_parser(
+        "grade",
+        help="grade submissions (files, folders, Gradescope exports) with the public and "
+        "hidden suites; write grades.csv and a class report",
+    )
+    p.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        help=".py, .ipynb or Otter .zip files; folders of them; Gradescope's "
+        "'Export Submissions' zip or its unpacked folder",
+    )
     p.add_argument("--out", default="graded", help="output folder (default: graded)")
     p.add_argument("--seed", type=int, help="reproduce a grade: the seed from its report")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="grading processes (default: the machine's cores)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="grade everything again, ignoring earlier results"
+    )
+    p.add_argument("--title", default="Class report", help="the class report's title")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("check", help="run the public tests on one file, as a student would")

@@ -132,6 +132,22 @@ def grade_file(
     )
 
 
+def ungradable(
+    name: str, reason: str, *, seed: int | None = None, config: dict[str, Any] | None = None
+) -> Outcome:
+    """The outcome of a submission with nothing to grade (e.g. no notebook in its folder).
+
+    Same shape as ``grade_file``'s ``unreadable`` outcome: every case fails with ``reason``.
+    """
+    started = time.monotonic()
+    try:
+        config = config if config is not None else load_config()
+        questions = [load_question(q) for q in QUESTIONS]
+    except Exception as exc:
+        return _grader_error(name, exc, started)
+    return _finish(name, "unreadable", questions, config, seed, started, reason=reason)
+
+
 def _load_notes(load: Any) -> str:
     lines = []
     if load.fatal:

@@ -2,23 +2,29 @@
 
 Nothing is copied by hand: the stubs take their signatures and docstrings from the reference,
 the forward functions are copied from the reference, the gradient checker from
-``assignment/gradcheck.py``, and the text from ``assignment/handout.md``.  The same assembly
-with the reference bodies left in gives the solution notebook the build grades.
+``assignment/gradcheck.py``, and the text from ``assignment/handout.md``.  The numbers of the
+worked examples (``{{ value: NAME.FIELD }}``) and the figures (``{{ figure: NAME }}``, PNG
+attachments of the Markdown cells) are computed with the reference from
+``assignment/examples.py`` by :mod:`cnn_backprop.figures`.  The same assembly with the
+reference bodies left in gives the solution notebook the build grades.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import re
 from pathlib import Path
 
 import nbformat
 
-from . import FORWARD, QUESTIONS, paths
+from . import FORWARD, QUESTIONS, figures, paths
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
 MODULE = "cnn_backprop_hw.py"
 DIRECTIVE = re.compile(r"^\{\{\s*(\w+)(?::\s*(\w+))?\s*\}\}$")
+VALUE = re.compile(r"\{\{\s*value:\s*(\w+\.\w+)\s*\}\}")
+LEFTOVER = re.compile(r"\{\{\s*\w+")  # any other {{ ... }} in the text is a typo
 CELL_BREAK = "<!-- cell -->"
 STUB_BODY = '    # YOUR CODE HERE\n    raise NotImplementedError("{name}")\n'
 
@@ -102,28 +108,45 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
     cells: list[nbformat.NotebookNode] = []
     seen: dict[str, list[str]] = {}
     markdown: list[str] = []
+    attachments: dict[str, dict[str, str]] = {}
 
     def flush() -> None:
         body = "\n".join(markdown).strip()
         if body:
-            cells.append(nbformat.v4.new_markdown_cell(body))
+            cell = nbformat.v4.new_markdown_cell(body)
+            if attachments:  # figures travel inside the cell: nothing extra to hand out
+                cell["attachments"] = dict(attachments)
+            cells.append(cell)
         markdown.clear()
+        attachments.clear()
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() == CELL_BREAK:
             flush()
             continue
         match = DIRECTIVE.match(line.strip())
         if not match:
-            markdown.append(line)
+            markdown.append(_fill_values(line, number))
+            continue
+        kind, arg = match.group(1), match.group(2)
+        if kind == "figure":
+            if arg not in figures.FIGURES:
+                raise HandoutError(f"assignment/handout.md:{number}: no figure named {arg!r}")
+            filename = f"{arg}.png"
+            markdown.append(f"![{figures.FIGURES[arg].alt}](attachment:{filename})")
+            attachments[filename] = {
+                "image/png": base64.b64encode(figures.render(arg)).decode("ascii")
+            }
+            seen.setdefault(kind, []).append(arg)
             continue
         flush()
-        kind, arg = match.group(1), match.group(2)
         if kind not in code or (kind in ("stub", "selfcheck", "check")) != (arg in QUESTIONS):
             raise HandoutError(f"assignment/handout.md: bad directive {line.strip()!r}")
         seen.setdefault(kind, []).append(arg or "")
         cells.append(nbformat.v4.new_code_cell(code[kind](arg).rstrip() + "\n"))
     flush()
+    if sorted(seen.get("figure", [])) != sorted(figures.FIGURES):
+        raise HandoutError("assignment/handout.md needs each {{ figure: NAME }} exactly once")
     for kind in ("stub", "check"):
         if sorted(seen.get(kind, [])) != sorted(QUESTIONS):
             raise HandoutError(
@@ -138,6 +161,17 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
     }
     return nb
+
+
+def _fill_values(line: str, number: int) -> str:
+    """Replace the ``{{ value: NAME.FIELD }}`` placeholders of one line of Markdown."""
+    try:
+        filled = VALUE.sub(lambda m: figures.value(m.group(1)), line)
+    except figures.ExampleError as exc:
+        raise HandoutError(f"assignment/handout.md:{number}: {exc}") from None
+    if LEFTOVER.search(filled):
+        raise HandoutError(f"assignment/handout.md:{number}: unknown placeholder in {line!r}")
+    return filled
 
 
 def build_module(*, solution: bool = False) -> str:

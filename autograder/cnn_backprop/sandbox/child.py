@@ -14,8 +14,10 @@ is ever pickled, so the parent never runs code chosen by the child.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
+import signal
 import struct
 import sys
 import time
@@ -23,6 +25,7 @@ import traceback
 from typing import Any
 
 MAX_MESSAGE = 256 * 1024 * 1024
+OUTPUT_CAP = 1024 * 1024  # bytes of printed output kept; the rest is dropped
 _HEADER = struct.Struct(">Q")
 
 
@@ -192,14 +195,32 @@ def _answer(namespace: dict, request: dict) -> dict:
     }
 
 
+class _CappedText(io.TextIOBase):
+    """A text stream that writes to ``fd`` until ``limit`` bytes, then drops the rest."""
+
+    def __init__(self, fd: int, limit: int) -> None:
+        self.fd, self.left = fd, limit
+
+    def write(self, text: str) -> int:
+        if self.left > 0:
+            data = str(text).encode("utf-8", "replace")[: self.left]
+            self.left -= len(data)
+            try:
+                os.write(self.fd, data)
+            except OSError:
+                self.left = 0
+        return len(text)
+
+    def writable(self) -> bool:
+        return True
+
+
 def serve(request_fd: int, reply_fd: int) -> None:
     """Load the code, report what was found, then answer calls until told to stop."""
     setup = read_message(request_fd)
-    # student output goes to a capped file, never to the protocol pipes
-    out = os.open(setup["output_path"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    os.close(out)
+    # fds 1 and 2 are the parent's capped output file; print() stops quietly at the cap
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    sys.stdout = sys.stderr = _CappedText(1, OUTPUT_CAP)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - input() must not block
     start = time.perf_counter()
     namespace, report = _load(setup["cells"], setup["names"])

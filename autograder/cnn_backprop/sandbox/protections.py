@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 # Limits for the child.  Address space: numpy plus the hidden cases need well under 300 MB;
@@ -33,6 +34,7 @@ class Protections:
     drop_uid: bool = False  # each sandbox gets its own unprivileged uid (root only)
     private_fs: bool = False  # mount namespace: grader files hidden, fresh /tmp
     no_network: bool = False  # network namespace with no interfaces up
+    cgroups: bool = False  # a memory and process cap for the child and everything it starts
     notes: tuple[str, ...] = field(default=())
 
     def describe(self) -> list[str]:
@@ -47,6 +49,10 @@ class Protections:
             active.append("private filesystem view: grader files hidden, private /tmp")
         if self.no_network:
             active.append("no network, private System V IPC")
+        if self.cgroups:
+            active.append(
+                f"cgroup: {CGROUP_MEMORY // 2**20} MiB and {PROCESSES} processes in total"
+            )
         return active + [f"not active: {note}" for note in self.notes]
 
 
@@ -81,9 +87,9 @@ def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
             _check(libc.mount(b"none", path.encode(), b"tmpfs", empty, b"size=4k,mode=000"), path)
         elif os.path.exists(path):
             _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), path)
-    for scratch in ("/tmp", "/var/tmp", "/dev/shm"):
-        if os.path.isdir(scratch):  # writes there vanish with the namespace
-            libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=16m,mode=1777")
+    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
+        if os.path.isdir(scratch):  # a quota, and writes there vanish with the namespace
+            libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=" + size + b",mode=1777")
 
 
 def hidden_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -149,12 +155,19 @@ def detect_protections() -> Protections:
         os.chmod(probe_dir, 0o755)
         os.chmod(secret_file, 0o644)  # world-readable: only the namespace can hide it
         notes = []
-        full = Protections(drop_uid=True, private_fs=True, no_network=True)
+        probe_groups = make_cgroups(sandbox_uid())
+        remove_cgroups(probe_groups)
+        if not probe_groups:
+            notes.append("cgroup caps (this platform does not let the grader create cgroups)")
+        full = Protections(
+            drop_uid=True, private_fs=True, no_network=True, cgroups=bool(probe_groups),
+            notes=tuple(notes),
+        )  # fmt: skip
         if _probe(full, (probe_dir,), secret_file):
             return full
         notes.append("private filesystem and network (namespaces refused by this platform)")
         if _probe(Protections(drop_uid=True), (), "/nonexistent"):
-            return Protections(drop_uid=True, notes=tuple(notes))
+            return Protections(drop_uid=True, cgroups=bool(probe_groups), notes=tuple(notes))
         notes.append(
             f"uid drop (an unprivileged uid cannot run {sys.executable}: make its directories "
             "world-executable, as .ci/run and the autograder's setup do)"
@@ -163,11 +176,23 @@ def detect_protections() -> Protections:
 
 
 def child_preexec(
-    protections: Protections, cpu_seconds: int, hidden: tuple[str, ...] = (), uid: int = 0
+    protections: Protections,
+    cpu_seconds: int,
+    hidden: tuple[str, ...] = (),
+    uid: int = 0,
+    cgroups: tuple[str, ...] = (),
 ) -> None:
-    """Runs in the forked child before exec: namespaces, limits, then the uid drop."""
+    """Runs in the forked child before exec: cgroups, namespaces, limits, then the uid drop."""
+    uid = uid or sandbox_uid()  # computed by the parent: getpid() here is the child's
+    for group in cgroups:  # join before anything else: every later process is counted
+        with open(os.path.join(group, "cgroup.procs"), "w") as f:
+            f.write(str(os.getpid()))
     if protections.private_fs:
         _enter_private_namespaces(hidden)
+        os.makedirs("/tmp/work", mode=0o700)  # the working folder, inside the private /tmp
+        if protections.drop_uid:
+            os.chown("/tmp/work", uid, uid)
+        os.chdir("/tmp/work")
     limits = {
         resource.RLIMIT_AS: MEMORY_BYTES,
         resource.RLIMIT_CPU: cpu_seconds,
@@ -184,10 +209,72 @@ def child_preexec(
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
     if protections.drop_uid:
-        uid = uid or sandbox_uid()  # computed by the parent: getpid() here is the child's
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+
+
+CGROUP_MEMORY = 1536 * 1024 * 1024  # all the child's processes together
+CGROUP_V1 = {"memory": {"memory.limit_in_bytes": CGROUP_MEMORY}, "pids": {"pids.max": PROCESSES}}
+CGROUP_V2_ROOT = "/sys/fs/cgroup"
+
+
+def make_cgroups(uid: int) -> tuple[str, ...]:
+    """Create this sandbox's cgroups (v1 memory+pids, or one v2 group); () if not allowed."""
+    name = f"cnn-backprop-{uid}"
+    made: list[str] = []
+    try:
+        if os.path.exists(os.path.join(CGROUP_V2_ROOT, "cgroup.controllers")):
+            with open(os.path.join(CGROUP_V2_ROOT, "cgroup.subtree_control"), "w") as f:
+                f.write("+memory +pids")
+            group = os.path.join(CGROUP_V2_ROOT, name)
+            os.makedirs(group, exist_ok=True)
+            made.append(group)
+            _write(group, {"memory.max": CGROUP_MEMORY, "pids.max": PROCESSES})
+        else:
+            for controller, settings in CGROUP_V1.items():
+                group = os.path.join(CGROUP_V2_ROOT, controller, name)
+                os.makedirs(group, exist_ok=True)
+                made.append(group)
+                _write(group, settings)
+    except OSError:
+        remove_cgroups(tuple(made))
+        return ()
+    return tuple(made)
+
+
+def _write(group: str, settings: dict[str, int]) -> None:
+    for key, value in settings.items():
+        with open(os.path.join(group, key), "w") as f:
+            f.write(str(value))
+
+
+def kill_cgroup_processes(groups: tuple[str, ...]) -> None:
+    """SIGKILL every process in the sandbox's cgroups until none is left (bounded)."""
+    for _ in range(50):
+        pids = set()
+        for group in groups:
+            with contextlib.suppress(OSError), open(os.path.join(group, "cgroup.procs")) as f:
+                pids.update(int(line) for line in f if line.strip())
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)
+
+
+def remove_cgroups(groups: tuple[str, ...]) -> None:
+    kill_cgroup_processes(groups)
+    for group in groups:
+        for _ in range(50):  # rmdir fails while the kernel still reaps the last process
+            try:
+                os.rmdir(group)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
 
 
 def kill_uid_processes(uid: int) -> None:

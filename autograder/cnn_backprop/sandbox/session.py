@@ -26,8 +26,11 @@ from .protections import (
     child_preexec,
     detect_protections,
     hidden_paths,
+    kill_cgroup_processes,
     kill_uid_processes,
+    make_cgroups,
     prepare_scratch,
+    remove_cgroups,
     remove_scratch,
     sandbox_uid,
 )
@@ -113,11 +116,13 @@ class Sandbox:
         self.protections = protections or detect_protections()
         self.uid = sandbox_uid()
         self.hidden = hidden_paths(hide) if self.protections.private_fs else ()
+        self.cgroups = make_cgroups(self.uid) if self.protections.cgroups else ()
         self.spent = 0.0
         self.restarts = 0
         self.load: LoadReport | None = None
         self._proc: subprocess.Popen | None = None
         self._scratch: str | None = None
+        self._outdir: str | None = None
         self._output = ""
         self._next_id = 1
 
@@ -131,41 +136,39 @@ class Sandbox:
     def start(self) -> LoadReport:
         """Start (or restart) the child and load the code; return what loading found."""
         self._kill()
-        self._scratch = tempfile.mkdtemp(prefix="cnn-backprop-child-")
-        prepare_scratch(self._scratch, self.protections, self.uid)
+        # printed output goes to a file in a folder only the grader owns
+        self._outdir = tempfile.mkdtemp(prefix="cnn-backprop-output-")
+        cwd = "/"  # with a private filesystem the child makes its own /tmp/work
+        if not self.protections.private_fs:
+            self._scratch = tempfile.mkdtemp(prefix="cnn-backprop-child-")
+            prepare_scratch(self._scratch, self.protections, self.uid)
+            cwd = self._scratch
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         cpu = int(self.budget + self.load_timeout) + 5
+        output = open(os.path.join(self._outdir, "output.txt"), "wb")  # noqa: SIM115
         try:
             self._proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",
-                    "-c",
-                    CHILD_SOURCE,
-                    str(request_r),
-                    str(reply_w),
-                ],
-                cwd=self._scratch,
+                [sys.executable, "-I", "-c", CHILD_SOURCE, str(request_r), str(reply_w)],
+                cwd=cwd,
                 env=child_environment(),
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
                 pass_fds=(request_r, reply_w),
                 start_new_session=True,  # its own process group, killed as a whole
-                preexec_fn=lambda: child_preexec(self.protections, cpu, self.hidden, self.uid),
+                preexec_fn=lambda: child_preexec(
+                    self.protections, cpu, self.hidden, self.uid, self.cgroups
+                ),
             )
         finally:
+            output.close()
             os.close(request_r)
             os.close(reply_w)
         self._request_fd, self._reply_fd = request_w, reply_r
         started = time.monotonic()
-        output_path = "output.txt"  # relative: the child's /tmp may be a fresh mount
         try:
-            wire.write_message(
-                self._request_fd,
-                {"cells": self.cells, "names": self.names, "output_path": output_path},
-            )
+            wire.write_message(self._request_fd, {"cells": self.cells, "names": self.names})
             reply = self._read(min(self.load_timeout, self._remaining()))
             report = reply.get("load") if isinstance(reply, dict) else None
             if not isinstance(report, dict):
@@ -195,6 +198,8 @@ class Sandbox:
     def close(self) -> None:
         """Stop the child, kill its process group, remove its scratch directory."""
         self._kill()
+        remove_cgroups(self.cgroups)
+        self.cgroups = ()
 
     # -- calls ---------------------------------------------------------------------------
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
@@ -315,9 +320,9 @@ class Sandbox:
         return b"".join(chunks)
 
     def _collect_output(self) -> None:
-        if not self._scratch or len(self._output) >= OUTPUT_SHOWN:
+        if not self._outdir or len(self._output) >= OUTPUT_SHOWN:
             return
-        path = os.path.join(self._scratch, "output.txt")
+        path = os.path.join(self._outdir, "output.txt")
         try:  # the child owns this folder: never follow its links or block on its FIFOs
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -337,15 +342,17 @@ class Sandbox:
                 os.killpg(proc.pid, signal.SIGKILL)
             if self.protections.drop_uid:  # children that escaped the group (setsid) too
                 kill_uid_processes(self.uid)
+            kill_cgroup_processes(self.cgroups)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
             for fd in (self._request_fd, self._reply_fd):
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        if self._scratch:
-            self._collect_output()
-            remove_scratch(self._scratch)
-            self._scratch = None
+        self._collect_output()
+        for folder in (self._scratch, self._outdir):
+            if folder:
+                remove_scratch(folder)
+        self._scratch = self._outdir = None
 
 
 def _exit_reason(code: int | None) -> str:
