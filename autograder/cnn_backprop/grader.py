@@ -105,10 +105,10 @@ def grade_file(
         return _finish(name, "unreadable", questions, config, seed, started, reason=str(exc))
     except Exception as exc:
         return _grader_error(name, exc, started)
-    identity = identity_of(submission.content, metadata)
-    if seed is None:
-        seed = derive_seed(identity)
     try:
+        identity = identity_of(submission.content, metadata)
+        if seed is None:
+            seed = derive_seed(identity)
         with Sandbox(submission.cells, list(QUESTIONS), hide=hide) as sandbox:
             load = sandbox.start()
             env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}

@@ -58,6 +58,7 @@ class Protections:
 
 # Linux constants (sched.h, mount.h); os.unshare only exists from Python 3.12
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC = 0x00020000, 0x40000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
 UID_BASE = 100_000  # sandbox uids: UID_BASE + the grading process's pid, unique per worker
 
@@ -77,9 +78,21 @@ def _check(result: int, what: str) -> None:
 
 
 def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
-    """New mount and network namespaces; hide the grader's paths; give a fresh /tmp."""
+    """New mount, network, IPC and PID namespaces; hide the grader's paths; a fresh /tmp.
+
+    Without root, a user namespace (mapping only our own uid) grants the right to mount.
+    """
     libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
+    if os.geteuid() == 0:
+        _check(libc.unshare(flags), "unshare")
+    else:
+        uid, gid = os.geteuid(), os.getegid()
+        _check(libc.unshare(CLONE_NEWUSER | flags), "unshare")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                           ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
     empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
     for path in hidden:
@@ -141,13 +154,7 @@ def detect_protections() -> Protections:
     """Probe once per process which protections this platform allows."""
     import tempfile
 
-    if os.geteuid() != 0:
-        return Protections(
-            notes=(
-                "uid drop and private filesystem (the grader is not root: the child runs as "
-                "the grading user and could read what that user can)",
-            )
-        )
+    root = os.geteuid() == 0
     with tempfile.TemporaryDirectory(prefix="cnn-backprop-probe-") as probe_dir:
         secret_file = os.path.join(probe_dir, "secret")
         with open(secret_file, "w") as f:
@@ -155,6 +162,16 @@ def detect_protections() -> Protections:
         os.chmod(probe_dir, 0o755)
         os.chmod(secret_file, 0o644)  # world-readable: only the namespace can hide it
         notes = []
+        if not root:
+            private = Protections(private_fs=True, no_network=True)
+            notes.append("uid drop and cgroup caps (the grader is not root)")
+            if _probe(private, (probe_dir,), secret_file):
+                return Protections(private_fs=True, no_network=True, notes=tuple(notes))
+            notes.append(
+                "private filesystem and network (user namespaces refused: the child runs as "
+                "the grading user and can read what that user can)"
+            )
+            return Protections(notes=tuple(notes))
         probe_groups = make_cgroups(sandbox_uid())
         remove_cgroups(probe_groups)
         if not probe_groups:
@@ -199,7 +216,7 @@ def child_preexec(
         resource.RLIMIT_FSIZE: OUTPUT_BYTES,
         resource.RLIMIT_NOFILE: OPEN_FILES,
         resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NPROC: PROCESSES,
+        resource.RLIMIT_NPROC: PROCESSES + (0 if os.geteuid() == 0 else _user_processes()),
     }
     for limit, value in limits.items():
         _soft, hard = resource.getrlimit(limit)
@@ -212,6 +229,34 @@ def child_preexec(
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+    if protections.private_fs:
+        _become_pid_namespace_init()
+
+
+def _become_pid_namespace_init() -> None:
+    """Fork, so the exec'd child is PID 1 of the new PID namespace.
+
+    When PID 1 dies the kernel kills every process in the namespace, including any that
+    escaped the process group with setsid.  The intermediate process only waits and mirrors
+    the exit status; it closes every other fd so Popen sees the exec succeed.
+    """
+    pid = os.fork()
+    if pid == 0:
+        return  # the child goes on to exec
+    os.closerange(3, 65536)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+        except InterruptedError:
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code & 0xFF)
 
 
 CGROUP_MEMORY = 1536 * 1024 * 1024  # all the child's processes together
@@ -275,6 +320,17 @@ def remove_cgroups(groups: tuple[str, ...]) -> None:
                 break
             except OSError:
                 time.sleep(0.02)
+
+
+def _user_processes() -> int:
+    """How many processes (threads included) the current user runs: NPROC counts them all."""
+    uid, count = os.getuid(), 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+    return count
 
 
 def kill_uid_processes(uid: int) -> None:
