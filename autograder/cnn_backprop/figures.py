@@ -446,16 +446,30 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
         _label(ax, -0.8, y, f"insert $S - 1 = {s - 1}$ zero between")
         for x, v in enumerate(spread):
             inserted = x % s != 0
-            _box(ax, pad + x, y, _num(v), edge=INSERTED if inserted else "#333333",
-                 lw=2.0 if inserted else 1.0, color=INSERTED if inserted else "black")  # fmt: skip
+            _box(
+                ax,
+                pad + x,
+                y,
+                _num(v),
+                edge=INSERTED if inserted else "#333333",
+                lw=2.0 if inserted else 1.0,
+                color=INSERTED if inserted else "black",
+            )
         y -= row
     else:
         y -= 0.2
     _label(ax, -0.8, y, f"pad: $D(K-1) = {pad}$ zeros each side")
     for x, v in enumerate(padded):
         is_pad = x < pad or x >= len(padded) - pad
-        _box(ax, x, y, _num(v), face=PAD_FACE if is_pad else "white",
-             edge="#BBBBBB" if is_pad else "#333333", color=GREY if is_pad else "black")  # fmt: skip
+        _box(
+            ax,
+            x,
+            y,
+            _num(v),
+            face=PAD_FACE if is_pad else "white",
+            edge="#BBBBBB" if is_pad else "#333333",
+            color=GREY if is_pad else "black",
+        )
     y -= row
     label = r"flipped filter" + (f", taps $D = {d}$ apart" if d > 1 else "")
     _label(ax, -0.8, y, label)
@@ -481,8 +495,15 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
     centre = (span - 1) / 2
     for i, v in enumerate(out):
         here = i == position
-        _box(ax, i + centre, y, _num(v), face="#FFF3C4" if here else "white",
-             edge="#B8860B" if here else "#333333", lw=1.8 if here else 1.0)  # fmt: skip
+        _box(
+            ax,
+            i + centre,
+            y,
+            _num(v),
+            face="#FFF3C4" if here else "white",
+            edge="#B8860B" if here else "#333333",
+            lw=1.8 if here else 1.0,
+        )
     ax.annotate(
         "",
         xy=(position + centre, y + 0.5),
@@ -514,8 +535,15 @@ def _maxpool_routing() -> Figure:
         lo, hi = t * s * gap - 0.4, (t * s + k - 1) * gap + 0.4
         h = 1.55 + 0.85 * (t % 2)
         ax.plot([lo, lo, hi, hi], [h - 0.25, h, h, h - 0.25], color=WINDOW[t], lw=2.0)
-        ax.text((lo + hi) / 2, h + 0.28, f"window {t}: max = {_num(y[t])}", ha="center",
-                va="center", fontsize=9.5, color=WINDOW[t])  # fmt: skip
+        ax.text(
+            (lo + hi) / 2,
+            h + 0.28,
+            f"window {t}: max = {_num(y[t])}",
+            ha="center",
+            va="center",
+            fontsize=9.5,
+            color=WINDOW[t],
+        )
     # the forward input; a winner is filled with its window's colour (split if it wins twice)
     from matplotlib.patches import Rectangle
 
@@ -523,16 +551,31 @@ def _maxpool_routing() -> Figure:
         won = [t for t in range(n_win) if winners[t] == i]
         for m, t in enumerate(won):
             part = 0.9 / len(won)
-            ax.add_patch(Rectangle((i * gap - 0.45 + m * part, 0.05), part, 0.9,
-                                   facecolor=WINDOW[t], alpha=0.3, edgecolor="none"))  # fmt: skip
+            ax.add_patch(
+                Rectangle(
+                    (i * gap - 0.45 + m * part, 0.05),
+                    part,
+                    0.9,
+                    facecolor=WINDOW[t],
+                    alpha=0.3,
+                    edgecolor="none",
+                )
+            )
         _box(ax, i * gap, 0.5, _num(v), face="none" if won else "white", lw=1.8 if won else 1.0)
     # the pooled deltas, each under its window, and the arrow to its winner's gradient
     yd, yg = -1.35, -3.5
     for t in range(n_win):
         xc = (t * s + (k - 1) / 2) * gap
-        ax.text(xc, yd, rf"$\delta_{t}$ = {_num(delta[t])}", ha="center", va="center",
-                fontsize=10.5, color=WINDOW[t],
-                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": WINDOW[t]})  # fmt: skip
+        ax.text(
+            xc,
+            yd,
+            rf"$\delta_{t}$ = {_num(delta[t])}",
+            ha="center",
+            va="center",
+            fontsize=10.5,
+            color=WINDOW[t],
+            bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": WINDOW[t]},
+        )
         ax.annotate(
             "",
             xy=(winners[t] * gap, yg + 0.5),
