@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# The course's tie rule for max-pooling: "first" (default), "all" or "split".  The graders set
+# it from the course configuration (otter_config.json); the student stubs state it.
+TIE_RULE = "first"
+
 __all__ = [
     "conv1d_backward_input",
     "conv1d_backward_w",
@@ -267,17 +271,31 @@ def maxpool1d_backward(
     windows, stride = _pool_windows(x, kernel_size, stride, padding)
     if delta.shape != windows.shape[:3]:
         raise ValueError(f"delta has shape {delta.shape}, expected {windows.shape[:3]}")
-    winner = windows.argmax(axis=-1)  # first maximum on ties
+    shares = _tie_shares(windows)
     n, c, width = x.shape
     w_out = delta.shape[2]
     dxpad = np.zeros((n, c, width + 2 * padding), dtype=np.result_type(x, delta, np.float32))
     for tap in range(kernel_size):
         # positions tap, tap+stride, ... are distinct, so += within a slice is safe,
         # and overlapping windows accumulate across taps
-        dxpad[:, :, tap : tap + stride * (w_out - 1) + 1 : stride] += np.where(
-            winner == tap, delta, 0
-        )
+        dxpad[:, :, tap : tap + stride * (w_out - 1) + 1 : stride] += delta * shares[..., tap]
     return dxpad[:, :, padding : padding + width]
+
+
+def _tie_shares(windows: np.ndarray) -> np.ndarray:
+    """The share of its window's delta each element gets, by the course's tie rule.
+
+    ``first``: all of it to the first maximum (PyTorch, np.argmax); ``all``: every tied
+    maximum gets all of it (the note's equations 18-23 read literally); ``split``: the tied
+    maxima share it equally.  Padding is -inf and inputs are finite, so it never shares.
+    """
+    if TIE_RULE == "first":
+        first = windows.argmax(axis=-1)[..., None]
+        return (np.arange(windows.shape[-1]) == first).astype(np.float64)
+    tied = (windows == windows.max(axis=-1, keepdims=True)).astype(np.float64)
+    if TIE_RULE == "split":
+        tied /= tied.sum(axis=-1, keepdims=True)
+    return tied
 
 
 def _check_conv_shapes(

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import FORWARD, QUESTIONS, figures, paths
+from . import FORWARD, QUESTIONS, config, figures, paths
+from .suite import suite_source
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
 MODULE = "cnn_backprop_hw.py"
@@ -62,7 +63,7 @@ class ReferenceSource:
             raise HandoutError(f"{name} in the reference has no docstring to hand out")
         lines = self.text.splitlines(keepends=True)
         head = "".join(lines[node.lineno - 1 : docstring.end_lineno])
-        return head + STUB_BODY.format(name=name)
+        return state_tie_rule(head) + STUB_BODY.format(name=name)
 
     def forward_cell(self) -> str:
         names = list(FORWARD)
@@ -71,7 +72,30 @@ class ReferenceSource:
 
     def solution(self, name: str, given: set[str]) -> str:
         extra = [h for h in self.helpers(name) if h not in given]
-        return "\n\n\n".join(self.source(n) for n in [name, *extra])
+        code = "\n\n\n".join(self.source(n) for n in [name, *extra])
+        if "TIE_RULE" in code:  # the reference reads the course's rule from a module constant
+            code = f'TIE_RULE = "{config.load().tie_rule}"\n\n\n' + code
+        return code
+
+
+REFERENCE_TIE_SENTENCE = (
+    "On a tie\n    the whole delta goes to the FIRST maximal element (lowest index), as in\n"
+    "    PyTorch and ``np.argmax``;"
+)
+TIE_SENTENCES = {
+    "first": REFERENCE_TIE_SENTENCE,
+    "all": "On a tie\n    EVERY maximal element gets the whole delta (the note's equations\n"
+    "    18-23 read literally);",
+    "split": "On a tie\n    the maximal elements SHARE the delta equally (delta / their count);",
+}
+
+
+def state_tie_rule(text: str) -> str:
+    """Rewrite the reference docstring's tie sentence for the course's rule."""
+    rule = config.load().tie_rule
+    if REFERENCE_TIE_SENTENCE not in text:
+        return text
+    return text.replace(REFERENCE_TIE_SENTENCE, TIE_SENTENCES[rule])
 
 
 def gradcheck_source() -> str:
@@ -202,7 +226,7 @@ def build_module(*, solution: bool = False) -> str:
 
 def public_tests() -> dict[str, str]:
     """The public test files as students get them: ``tests/<question>.py``."""
-    return {f"{q}.py": paths.suite_files(q)[0].read_text(encoding="utf-8") for q in QUESTIONS}
+    return {f"{q}.py": suite_source(paths.suite_files(q)[0]) for q in QUESTIONS}
 
 
 def write_student_folder(out: Path) -> list[Path]:

@@ -9,6 +9,7 @@ from otter.test_files import test_case
 
 OK_FORMAT = False
 name = "maxpool1d_backward"
+TIE_RULE = "first"  # this course's tie rule: the build writes the configured one here
 
 
 def _expect(got, expected, what):
@@ -35,11 +36,15 @@ def test_ties_and_overlap(maxpool1d_backward):
     """Window 3, stride 1 over [3, 1, 3, 2, 2]: a tie, and one input winning two windows."""
     x = np.array([[[3.0, 1.0, 3.0, 2.0, 2.0]]])
     a, b, c = 1.0, 10.0, 100.0
-    # window [3, 1, 3]: tie, the FIRST 3 wins -> a to x0
-    # windows [1, 3, 2] and [3, 2, 2]: x2 wins both -> b + c accumulate at x2
-    expected = [[[a, 0.0, b + c, 0.0, 0.0]]]
+    # window [3, 1, 3] ties x0 and x2; windows [1, 3, 2] and [3, 2, 2] are both won by x2,
+    # so b + c accumulate at x2 whatever the rule
+    expected = {
+        "first": [[[a, 0.0, b + c, 0.0, 0.0]]],  # the first 3 takes a
+        "all": [[[a, 0.0, a + b + c, 0.0, 0.0]]],  # both 3s take a
+        "split": [[[a / 2, 0.0, a / 2 + b + c, 0.0, 0.0]]],  # the 3s share a
+    }[TIE_RULE]
     got = maxpool1d_backward(x, np.array([[[a, b, c]]]), 3, stride=1)
-    _expect(got, expected, "ties go to the first maximum; overlapping windows accumulate")
+    _expect(got, expected, f"tie rule '{TIE_RULE}'; overlapping windows accumulate")
 
 
 _otter_note_example = test_case(name="note example", points=0.5)(test_note_example)

@@ -1,0 +1,145 @@
+"""The instructor's choices: one block in ``otter_config.json``, validated with clear errors.
+
+The block is the configuration of the Otter plugin, so the file Otter reads is the only file
+an instructor edits::
+
+    "plugins": [{"cnn_backprop.otter_plugin.SandboxedGrading": {
+        "tie_rule": "first",
+        "points": {"conv1d_backward_w": 10, "conv1d_backward_input": 10, "maxpool1d_backward": 10},
+        "group_points": {"maxpool1d_backward": {"ties": 2}},
+        "public_tests_count": true,
+        "hidden_visibility": "after_published",
+        "reveal_hidden_cases": false
+    }}]
+
+Every key is optional; ``cnn-backprop build`` prints the effective values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import QUESTIONS, paths
+
+PLUGIN = "cnn_backprop.otter_plugin.SandboxedGrading"
+TIE_RULES = ("first", "all", "split")
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
+
+class ConfigError(ValueError):
+    """A bad value in the course configuration; the message names the key."""
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    """The effective course configuration (defaults filled in)."""
+
+    tie_rule: str = "first"
+    points: dict[str, float] = field(default_factory=lambda: {q: 10.0 for q in QUESTIONS})
+    group_points: dict[str, dict[str, float]] = field(default_factory=dict)
+    public_tests_count: bool = True
+    hidden_visibility: str = "after_published"
+    reveal_hidden_cases: bool = False
+
+    @property
+    def total(self) -> float:
+        return sum(self.points.values())
+
+    def describe(self) -> str:
+        return json.dumps(asdict(self) | {"total": self.total}, indent=2)
+
+
+def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
+    """Validate the plugin's configuration block; raise ConfigError naming the bad key."""
+    if block in (None, {}):
+        return CourseConfig()
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: the {PLUGIN} configuration must be an object")
+    known = set(CourseConfig.__dataclass_fields__)
+    for key in block:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+    defaults = CourseConfig()
+    tie_rule = block.get("tie_rule", defaults.tie_rule)
+    if tie_rule not in TIE_RULES:
+        raise ConfigError(f"{where}: tie_rule must be one of {TIE_RULES}, got {tie_rule!r}")
+    points = dict(defaults.points)
+    given = block.get("points", {})
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}: points must map function names to numbers")
+    for name, value in given.items():
+        if name not in QUESTIONS:
+            raise ConfigError(f"{where}: points.{name}: not a question ({', '.join(QUESTIONS)})")
+        points[name] = _positive(value, f"{where}: points.{name}")
+    groups = block.get("group_points", {})
+    if not isinstance(groups, dict):
+        raise ConfigError(f"{where}: group_points must map function names to objects")
+    group_points: dict[str, dict[str, float]] = {}
+    for name, weights in groups.items():
+        if name not in QUESTIONS:
+            raise ConfigError(f"{where}: group_points.{name}: not a question")
+        if not isinstance(weights, dict):
+            raise ConfigError(f"{where}: group_points.{name} must map case names to numbers")
+        group_points[name] = {
+            case: _positive(v, f"{where}: group_points.{name}.{case}", zero=True)
+            for case, v in weights.items()
+        }
+    public = block.get("public_tests_count", defaults.public_tests_count)
+    reveal = block.get("reveal_hidden_cases", defaults.reveal_hidden_cases)
+    for key, value in (("public_tests_count", public), ("reveal_hidden_cases", reveal)):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
+    visibility = block.get("hidden_visibility", defaults.hidden_visibility)
+    if visibility not in VISIBILITIES:
+        raise ConfigError(f"{where}: hidden_visibility must be one of {VISIBILITIES}")
+    return CourseConfig(tie_rule, points, group_points, public, visibility, reveal)
+
+
+def _positive(value: Any, key: str, zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key} must be a number, got {value!r}")
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"{key} must be {'non-negative' if zero else 'positive'}, got {value}")
+    return float(value)
+
+
+def plugin_block(otter_config: dict[str, Any]) -> Any:
+    """The plugin's entry in Otter's ``plugins`` list (a name alone means all defaults)."""
+    for entry in otter_config.get("plugins", []):
+        if entry == PLUGIN:
+            return {}
+        if isinstance(entry, dict) and PLUGIN in entry:
+            return entry[PLUGIN]
+    return {}
+
+
+def read_otter_config() -> dict[str, Any]:
+    path = paths.root() / "otter_config.json"
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a JSON object")
+    return data
+
+
+_current: CourseConfig | None = None
+
+
+def load() -> CourseConfig:
+    """The course configuration from ``otter_config.json`` (cached; ``use`` overrides it)."""
+    global _current
+    if _current is None:
+        _current = parse(plugin_block(read_otter_config()))
+    return _current
+
+
+def use(config: CourseConfig | None) -> None:
+    """Grade with ``config`` from now on (tests, the plugin); None re-reads the file."""
+    global _current
+    _current = config
+    paths.reference.cache_clear()
