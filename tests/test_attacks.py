@@ -11,7 +11,8 @@ secure outcome is the same:
 * the results are valid JSON (finite numbers, valid Unicode), of bounded size, and leak neither
   the seed secret nor the reference's text; the grader's memory stays bounded;
 * nothing is left behind: no process with the attack's marker or the sandbox's uid, no file
-  outside the sandbox's scratch directory, no scratch directory, no System V IPC object.
+  outside the sandbox's scratch directory, no grader temporary folder (the grading process gets
+  its own TMPDIR), no cgroup, no System V IPC object.
 
 An attack may also report a capability it should not have had by raising or printing
 ``BREACH[...]``; that text must never appear in the results.  To rule out vacuous passes, an
@@ -68,6 +69,7 @@ class Attack:
     before: bool = False  # the attack's code runs before the correct functions are defined
     limit: float = 30.0  # seconds grading may take; the grading process is killed after that
     xfail: str = ""  # the missing protection, when the attack succeeds today
+    slow: bool = False  # minutes, not seconds: runs only with CNN_BACKPROP_SLOW_ATTACKS=1
     proof: str | None = ""  # printed after the marker when the attack ran; None: no proof
     inline: str | None = None  # source given here instead of in tests/attacks/
 
@@ -79,30 +81,15 @@ class Attack:
 
     def param(self) -> Any:
         marks = [pytest.mark.xfail(strict=True, reason=self.xfail)] if self.xfail else []
+        if self.slow:
+            marks.append(
+                pytest.mark.skipif(
+                    not os.environ.get("CNN_BACKPROP_SLOW_ATTACKS"),
+                    reason="takes minutes; set CNN_BACKPROP_SLOW_ATTACKS=1 to run it",
+                )
+            )
         return pytest.param(self, id=self.name, marks=marks)
 
-
-def _rmtree_recurses() -> bool:
-    """Whether this interpreter's shutil.rmtree fails on a deep tree (fixed in Python 3.13)."""
-    import shutil
-
-    top = tempfile.mkdtemp(prefix="cnnbp-rmtree-probe-")
-    current = os.open(top, os.O_RDONLY)
-    for _ in range(1500):
-        os.mkdir("d", dir_fd=current)
-        deeper = os.open("d", os.O_RDONLY, dir_fd=current)
-        os.close(current)
-        current = deeper
-    os.close(current)
-    try:
-        shutil.rmtree(top, ignore_errors=True)
-    except RecursionError:
-        subprocess.run(["rm", "-rf", top], check=False)
-        return True
-    return False
-
-
-RMTREE_RECURSES = _rmtree_recurses()
 
 ATTACKS = [
     # exits and uncatchable exceptions
@@ -119,56 +106,29 @@ ATTACKS = [
     # time: one call spins past the 10 s call timeout; loading sleeps past the 30 s load timeout
     Attack("busy_loop", (POOL,), limit=60),
     Attack("hang_at_import", EVERYTHING, before=True, limit=90),
+    # two functions hang on every call: each times out once, its other cases are skipped, and
+    # the correct third function keeps its marks
+    Attack("hang_everywhere", (W, INPUT), limit=90),
     # memory, processes, disk
     Attack("memory_bomb", (W,), proof=": stopped after"),
-    Attack(
-        "memory_across_processes",
-        (W,),
-    ),
+    Attack("memory_across_processes", (W,)),
     Attack("fork_bomb", (W,), proof=": started 40 processes"),
     Attack("setsid_escape", (W,), proof=": started the escapees"),
-    Attack("stop_the_sweeper", (W,), proof=": started 4 stoppers"),
-    Attack(
-        "sysv_ipc_leftover",
-        (W,),
-    ),
-    Attack(
-        "disk_fill",
-        (W,),
-    ),
-    Attack(
-        "deep_scratch_tree",
-        (W,),
-    ),
+    Attack("stop_the_sweeper", (W,), proof=": started the stoppers"),
+    Attack("sysv_ipc_leftover", (W,)),
+    Attack("disk_fill", (W,)),
+    Attack("deep_scratch_tree", (W,)),
     # the grader's outputs and channels
     Attack("forge_results", (W,)),
     Attack("flood_output", (W,)),
     Attack("hostile_messages", (W, INPUT)),
     Attack("capability_probe", (W,), proof=": probed"),
     Attack("protocol_garbage", (W,)),
-    Attack(
-        "forged_load_report",
-        EVERYTHING,
-    ),
-    Attack(
-        "deep_json_reply",
-        (W,),
-    ),
-    Attack(
-        "bloated_reply",
-        (W,),
-    ),
-    Attack(
-        "output_symlink",
-        (POOL,),
-        proof=None,
-    ),
-    Attack(
-        "output_fifo",
-        (POOL,),
-        limit=20,
-        proof=None,  # its printed output is what it replaces
-    ),
+    Attack("forged_load_report", EVERYTHING),
+    Attack("deep_json_reply", (W,)),
+    Attack("bloated_reply", (W,), proof=": sending a bloated reply of 16777152 bytes"),
+    Attack("output_symlink", (POOL,), proof=None),  # its printed output is what it replaces
+    Attack("output_fifo", (POOL,), limit=20, proof=None),
 ]
 
 
@@ -214,6 +174,7 @@ class Run:
     leftover_processes: list[str]
     stray_files: list[str]
     leftover_scratch: list[str]
+    leftover_cgroups: list[str]
     leftover_ipc: list[str]
 
     @property
@@ -302,10 +263,14 @@ def run_attack(attack: Attack, tmp_path: Path) -> Run:
     # the grader's working directory: world-writable, so only isolation keeps the sandbox out
     workdir = Path(tempfile.mkdtemp(prefix="cnnbp-attack-cwd-"))
     workdir.chmod(0o1777)
+    # the grader's own temporary folders (scratch, captured output) go here, to be checked
+    gradertmp = Path(tempfile.mkdtemp(prefix="cnnbp-attack-tmp-"))
+    gradertmp.chmod(0o755)
     started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-c", HARNESS, str(submission), str(workdir)],
         cwd=workdir,
+        env={**os.environ, "TMPDIR": str(gradertmp)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -342,7 +307,8 @@ def run_attack(attack: Attack, tmp_path: Path) -> Run:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
-    scratch = [
+    scratch = [str(p) for p in gradertmp.iterdir()]
+    scratch += [
         str(p)
         for p in Path("/tmp").glob("cnn-backprop-child-*")
         if uid is not None and _owner(p) == uid
@@ -359,7 +325,17 @@ def run_attack(attack: Attack, tmp_path: Path) -> Run:
                     stray.append(str(entry))
     for path in stray + scratch:
         subprocess.run(["rm", "-rf", path], check=False)  # rm copes with very deep trees
-    subprocess.run(["rm", "-rf", str(workdir)], check=False)
+    subprocess.run(["rm", "-rf", str(workdir), str(gradertmp)], check=False)
+
+    cgroups = _cgroups(uid) if uid is not None else []
+    for group in cgroups:  # left by a grader that was killed: empty them, then remove them
+        with contextlib.suppress(OSError):
+            for pid in Path(group, "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+        time.sleep(0.1)
+        with contextlib.suppress(OSError):
+            os.rmdir(group)
 
     key = zlib.crc32(marker.encode()) & 0x7FFFFFFF
     ipc = [obj for obj in _ipc_objects() if obj[1] == key or (uid is not None and obj[3] == uid)]
@@ -375,8 +351,16 @@ def run_attack(attack: Attack, tmp_path: Path) -> Run:
         leftover_processes=[text for _, text in leftovers],
         stray_files=stray,
         leftover_scratch=scratch,
+        leftover_cgroups=cgroups,
         leftover_ipc=[f"{kind} key {k:#x} id {i} uid {u}" for kind, k, i, u in ipc],
     )
+
+
+def _cgroups(uid: int) -> list[str]:
+    """The sandbox's cgroups, if the grader made any (named after the sandbox uid)."""
+    root = Path("/sys/fs/cgroup")
+    pattern = f"cnn-backprop*{uid}"
+    return sorted(str(p) for p in [*root.glob(pattern), *root.glob(f"*/{pattern}")] if p.is_dir())
 
 
 def _head(path: Path) -> str:
@@ -444,7 +428,8 @@ def assert_contained(attack: Attack, run: Run) -> None:
         f"{where} processes outlived grading: {run.leftover_processes}"
     )
     assert not run.stray_files, f"{where} files written outside the scratch dir: {run.stray_files}"
-    assert not run.leftover_scratch, f"{where} scratch dirs left behind: {run.leftover_scratch}"
+    assert not run.leftover_scratch, f"{where} grader temp dirs left: {run.leftover_scratch}"
+    assert not run.leftover_cgroups, f"{where} cgroups left behind: {run.leftover_cgroups}"
     assert not run.leftover_ipc, f"{where} System V IPC objects left behind: {run.leftover_ipc}"
     assert run.seconds < 120, f"{where} took {run.seconds:.0f} s"
 

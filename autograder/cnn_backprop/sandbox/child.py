@@ -167,23 +167,13 @@ def _answer(namespace: dict, request: dict) -> dict:
         if arr.dtype.kind not in "biuf":
             return {
                 "ok": False,
-                "error": {
-                    "type": "BadReturn",
-                    "message": f"returned a {kind} "
-                    f"whose values are not numbers (dtype {arr.dtype})",
-                    "where": "",
-                },
+                "bad_return": {"kind": kind, "detail": f"dtype {arr.dtype}"},
             }
         arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     except BaseException as exc:
         return {
             "ok": False,
-            "error": {
-                "type": "BadReturn",
-                "message": f"returned a {kind} that "
-                f"is not an array ({_describe(exc)['message'][:200]})",
-                "where": "",
-            },
+            "bad_return": {"kind": kind, "detail": _describe(exc)["message"][:200]},
         }
     inputs_after = [a if isinstance(a, np.ndarray) else None for a in args]
     return {

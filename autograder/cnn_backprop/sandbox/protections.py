@@ -206,6 +206,12 @@ def child_preexec(
             f.write(str(os.getpid()))
     if protections.private_fs:
         _enter_private_namespaces(hidden)
+        _become_pid_namespace_init()
+        # now PID 1 of the new namespace: a /proc that shows only its own processes
+        _check(
+            _libc().mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
+            "mount /proc",
+        )
         os.makedirs("/tmp/work", mode=0o700)  # the working folder, inside the private /tmp
         if protections.drop_uid:
             os.chown("/tmp/work", uid, uid)
@@ -229,8 +235,8 @@ def child_preexec(
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    if protections.private_fs:
-        _become_pid_namespace_init()
+    # setuid programs (mount, passwd...) must not regain privileges: PR_SET_NO_NEW_PRIVS
+    _libc().prctl(38, 1, 0, 0, 0)
 
 
 def _become_pid_namespace_init() -> None:
@@ -253,8 +259,9 @@ def _become_pid_namespace_init() -> None:
         except InterruptedError:
             continue
     code = os.waitstatus_to_exitcode(status)
-    if code < 0:
-        signal.signal(-code, signal.SIG_DFL)
+    if code < 0:  # mirror the signal (SIGKILL's disposition cannot be changed, nor needs to)
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     os._exit(code & 0xFF)
 
@@ -346,7 +353,14 @@ def kill_uid_processes(uid: int) -> None:
                     os.kill(-1, signal.SIGKILL)
         finally:
             os._exit(0)
-    os.waitpid(pid, 0)
+    deadline = time.monotonic() + 5
+    while os.waitpid(pid, os.WNOHANG) == (0, 0):
+        if time.monotonic() > deadline:  # frozen by a sandbox process: take it down
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            break
+        time.sleep(0.01)
 
 
 def prepare_scratch(path: str, protections: Protections, uid: int) -> None:

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import select
 import signal
 import stat
@@ -37,8 +38,17 @@ from .protections import (
 
 CHILD_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
 MAX_ELEMENTS = 10_000_000  # far above any graded output; stops a memory bomb in the parent
-MAX_REPLY = 16 * 1024 * 1024  # graded outputs are tiny; a bigger reply is an attack on memory
+MAX_REPLY = 2 * 1024 * 1024  # graded outputs are tiny; a bigger reply is an attack on memory
 OUTPUT_SHOWN = 4000  # characters of the submission's printed output kept for the report
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: Any, limit: int) -> str:
+    """Student-chosen text, made safe to show: valid UTF-8, no control characters, bounded."""
+    text = str(value)[: limit * 2].encode("utf-8", "replace").decode("utf-8", "replace")
+    return _CONTROL.sub("?", text)[:limit]
 
 
 class SubmissionError(Exception):
@@ -119,6 +129,7 @@ class Sandbox:
         self.cgroups = make_cgroups(self.uid) if self.protections.cgroups else ()
         self.spent = 0.0
         self.restarts = 0
+        self.timed_out: dict[str, str] = {}  # function -> why its remaining calls are skipped
         self.load: LoadReport | None = None
         self._proc: subprocess.Popen | None = None
         self._scratch: str | None = None
@@ -178,7 +189,7 @@ class Sandbox:
                     n: str(report.get("functions", {}).get(n, "missing")) for n in self.names
                 },
                 errors=[
-                    {k: str(v)[:2000] for k, v in e.items()}
+                    {clean(k, 20): clean(v, 2000) for k, v in e.items()}
                     for e in report.get("errors", [])[:20]
                     if isinstance(e, dict)
                 ],
@@ -217,6 +228,11 @@ class Sandbox:
             if load.fatal:
                 raise SubmissionError(load.fatal)
         assert self.load is not None
+        if name in self.timed_out:  # one hang per function: the others keep their time
+            raise SubmissionError(
+                f"not run: an earlier call {self.timed_out[name]}, so the rest of its cases "
+                "were skipped"
+            )
         status = self.load.functions.get(name, "missing")
         if status != "callable":
             what = "is not defined" if status == "missing" else "is defined but is not a function"
@@ -237,6 +253,10 @@ class Sandbox:
                 },
             )
             reply = self._read(timeout)
+        except SubmissionError as exc:
+            if str(exc).startswith("timed out"):
+                self.timed_out[name] = str(exc)
+            raise
         except OSError:
             self._kill()
             raise SubmissionError(
@@ -248,12 +268,17 @@ class Sandbox:
             self._kill()
             raise SubmissionError("the submission interfered with the grader's messages")
         if not reply.get("ok"):
+            bad = reply.get("bad_return")
+            if isinstance(bad, dict):  # the grader words this itself: only names are quoted
+                kind = clean(bad.get("kind", "value"), 60)
+                detail = clean(bad.get("detail", ""), 200)
+                raise SubmissionError(
+                    f"returned a {kind} that is not an array of numbers ({detail})"
+                )
             error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-            kind = str(error.get("type", "Error"))[:100]
-            message = str(error.get("message", ""))[:1000]
-            where = str(error.get("where", ""))[:300]
-            if kind == "BadReturn":
-                raise SubmissionError(message)
+            kind = clean(error.get("type", "Error"), 100)
+            message = clean(error.get("message", ""), 1000)
+            where = clean(error.get("where", ""), 300)
             text = f"raised {kind}: {message}" if message else f"raised {kind}"
             if kind == "NotImplementedError":
                 text = "is not implemented yet (it raised NotImplementedError)"
@@ -280,7 +305,7 @@ class Sandbox:
     def output(self) -> str:
         """The first characters the submission printed (all children so far)."""
         self._collect_output()
-        return self._output[:OUTPUT_SHOWN]
+        return _CONTROL.sub("?", self._output[:OUTPUT_SHOWN].replace("\r", ""))
 
     # -- internals -----------------------------------------------------------------------
     def _remaining(self) -> float:
