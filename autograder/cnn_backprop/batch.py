@@ -36,15 +36,16 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from . import QUESTIONS, __version__, paths
+from .submission import MAX_FILE_BYTES
 
 METADATA_FILE = "submission_metadata.yml"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
 RECORD_FORMAT = 1
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
+RESERVED = {"grades.csv", "report.html"}
 EXPORTS_DIR = ".exports"  # inside the output folder: hidden from the sandbox like the rest
 MESSAGE_CHARS = 600  # of each failing case's message kept in the record (for the report)
-POOL_ATTEMPTS = 3  # a worker process that dies takes its pool down; retry the rest this often
 # modules that cannot change a grade: editing them keeps earlier results valid
 NOT_GRADING = {"report.py", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"}
 
@@ -164,6 +165,8 @@ def unique_keys(wanted: list[str]) -> list[str]:
     keys = []
     for name in wanted:
         base = re.sub(r"[^A-Za-z0-9._-]", "_", name).lstrip(".") or "submission"
+        if base.lower() in RESERVED:  # the batch's own files live next to the folders
+            base += "_"
         key, n = base, 1
         while key.lower() in seen:  # case-insensitive: the output may be on macOS or Windows
             n += 1
@@ -372,8 +375,8 @@ def _export_zip_jobs(path: Path, exports: Path) -> list[tuple[str, Job]]:
                 continue
             target = dest / folder / filename
             target.parent.mkdir(exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)  # streamed: an oversized upload is refused later
+            with zf.open(info) as src:  # one byte past the limit is enough to refuse it
+                target.write_bytes(src.read(MAX_FILE_BYTES + 1))
     return _export_folder_jobs(dest, str(path))
 
 
@@ -688,27 +691,48 @@ def _grade_in_pool(
     workers: int,
     finished: Callable[[dict[str, Any], dict[str, int] | None], None],
 ) -> None:
-    """Grade in worker processes; if one dies, the pool breaks: grade the rest in a new one."""
+    """Grade in worker processes, at most one submission per worker in flight.
+
+    Handing out work one submission at a time means Ctrl-C leaves nothing queued in the
+    workers (each finishes or abandons only its current one).  A worker that dies breaks the
+    pool: the submissions in flight are retried in a new pool, and one in flight at two
+    breakages gets a grader-error record instead.
+    """
     # spawn: a worker starts clean (no copy of the parent's state or threads) on every platform
     context = multiprocessing.get_context("spawn")
-    todo = list(pending)
-    for attempt in range(POOL_ATTEMPTS):
+    queue = list(pending)
+    strikes: dict[str, int] = {}
+    stalls = 0
+    while queue:
+        if stalls >= 3:  # worker processes cannot even start: give up on what is left
+            for job, digest in queue:
+                why = "no grading process could be started for this submission"
+                finished(_failed_record(job, digest, settings, why), None)
+            return
+        before = len(queue)
         broken: list[tuple[Job, str]] = []
+        in_flight: dict[Future, tuple[Job, str]] = {}
         with ProcessPoolExecutor(
-            max_workers=min(workers, len(todo)),
+            max_workers=min(workers, len(queue)),
             mp_context=context,
             initializer=_init_worker,
             initargs=(str(paths.root()),),
         ) as pool:
-            futures: dict[Future, tuple[Job, str]] = {
-                pool.submit(grade_job, job, digest, settings): (job, digest) for job, digest in todo
-            }
             try:
-                remaining = set(futures)
-                while remaining:
-                    done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                    for future in sorted(done, key=lambda f: futures[f][0].key):
-                        job, digest = futures[future]
+                while (queue or in_flight) and not broken:
+                    while queue and len(in_flight) < workers:
+                        job, digest = queue.pop(0)
+                        try:
+                            future = pool.submit(grade_job, job, digest, settings)
+                        except BrokenProcessPool:
+                            queue.insert(0, (job, digest))
+                            break
+                        in_flight[future] = (job, digest)
+                    if not in_flight:
+                        break  # the pool broke before anything could be handed out
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda f: in_flight[f][0].key):
+                        job, digest = in_flight.pop(future)
                         try:
                             finished(*future.result())
                         except BrokenProcessPool:
@@ -716,16 +740,22 @@ def _grade_in_pool(
                         except Exception as exc:  # a bug of ours in the worker: say so, go on
                             why = f"{type(exc).__name__}: {exc}"
                             finished(_failed_record(job, digest, settings, why), None)
-            except BaseException:  # Ctrl-C: drop the queue; running grades finish and are kept
+                if broken or in_flight:  # the pool broke: the others in flight died with it
+                    wait(in_flight)
+                    broken += in_flight.values()
+            except BaseException:  # Ctrl-C: hand out nothing more; the workers stop
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-        if not broken:
-            return
-        todo = sorted(broken, key=lambda item: item[0].key)
-        if attempt == POOL_ATTEMPTS - 1:
-            for job, digest in todo:
+        retry = []
+        for job, digest in sorted(broken, key=lambda item: item[0].key):
+            strikes[job.key] = strikes.get(job.key, 0) + 1
+            if strikes[job.key] >= 2:
                 why = "the grading process died while grading this submission"
                 finished(_failed_record(job, digest, settings, why), None)
+            else:
+                retry.append((job, digest))
+        queue = retry + queue
+        stalls = stalls + 1 if len(queue) >= before else 0
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -865,7 +895,7 @@ def write_grades_csv(records: list[dict[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     header, rows = grades_rows(records)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grades-", suffix=".csv")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+    with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="replace") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)

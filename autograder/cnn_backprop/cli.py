@@ -57,9 +57,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
         _print_table(records)
     failed = sum(not ran(r) for r in records)
+    timing = f" in {result.seconds:.1f} s with {result.workers} worker(s)" if result.graded else ""
     print(
-        f"{len(records)} submission(s): {len(result.graded)} graded in {result.seconds:.1f} s "
-        f"with {result.workers} worker(s), {len(result.reused)} unchanged since the last run"
+        f"{len(records)} submission(s): {len(result.graded)} graded{timing}, "
+        f"{len(result.reused)} unchanged since the last run"
         + (f"; {failed} failed to run" if failed else "")
     )
     print(f"wrote {csv_path}, {report_path} and {len(records)} results.json file(s)")

@@ -36,10 +36,27 @@ _STOPS = ((0.0, (201, 64, 56)), (0.7, (236, 167, 44)), (1.0, (46, 158, 91)))
 
 
 def ran(record: dict[str, Any]) -> bool:
-    """Whether the submission's code ran at all (so its cases say something about it)."""
-    return record.get("status") == "graded" and not str(record.get("notes", "")).startswith(
-        LOAD_FAILED
-    )
+    """Whether the submission's code ran, so that its cases say something about its maths.
+
+    Not if it was unreadable, broke the grader or could not be loaded at all; nor if loading
+    raised errors and it then scored nothing (a syntax error leaves no function defined).
+    """
+    notes = str(record.get("notes", ""))
+    if record.get("status") != "graded" or notes.startswith(LOAD_FAILED):
+        return False
+    return not (notes and float(record.get("total", 0)) == 0)
+
+
+def run_problem(record: dict[str, Any]) -> str:
+    """How a submission failed to run ('' if it ran cleanly): for the report's table."""
+    if record.get("status") != "graded":
+        return str(record.get("status"))
+    notes = str(record.get("notes", ""))
+    if notes.startswith(LOAD_FAILED):
+        return "could not load"
+    if notes:
+        return "load errors" if ran(record) else "nothing defined"
+    return ""
 
 
 def possible_points(records: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -83,7 +100,7 @@ def pass_rates(records: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, An
     return {q: list(rows.values()) for q, rows in table.items()}
 
 
-_SETTINGS_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
 _WHERE_IN_FILE = re.compile(r"\s*\([^()]*\bline \d+[^()]*\)")
 
 
@@ -100,7 +117,7 @@ def failure_signature(message: str) -> str:
         line = rest
     line = _WHERE_IN_FILE.sub("", line)
     line = line.split("; ")[0]
-    line = _SETTINGS_NUMBER.sub("#", line)
+    line = _NUMBER.sub("#", line)
     words = line.split()
     return " ".join(words[:16]) + (" …" if len(words) > 16 else "")
 
@@ -124,13 +141,10 @@ def common_failures(records: Sequence[dict[str, Any]], limit: int = TOP_FAILURES
 
 
 def failed_to_run(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Submissions that were unreadable, broke the grader, or whose code could not load."""
-    return [r for r in records if not ran(r)]
-
-
-def partly_loaded(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Submissions that ran, but where some cells or lines failed and were skipped."""
-    return [r for r in records if ran(r) and r.get("notes")]
+    """Submissions that did not run, then those that ran with errors while loading."""
+    return sorted(
+        (r for r in records if run_problem(r)), key=lambda r: (ran(r), run_problem(r), r["key"])
+    )
 
 
 # -- drawing ----------------------------------------------------------------------------------
@@ -148,7 +162,9 @@ def rate_colour(rate: float) -> str:
 
 
 def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped for HTML; a student's lone surrogates (unencodable) become U+FFFD."""
+    text = str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return html.escape(text, quote=True)
 
 
 def _link(key: str) -> str:
@@ -169,14 +185,17 @@ def _svg(width: int, height: int, body: Iterable[str], label: str, cls: str = ""
     )
 
 
-def histogram_svg(values: Sequence[float], possible: float, label: str, bins: int = 10) -> str:
+def histogram_svg(
+    values: Sequence[float], possible: float, label: str, bins: int = 10, width: int = 380
+) -> str:
     """A histogram of scores: equal bins, then full marks; bars coloured by score."""
-    width, height = 420, 210
+    height = 210
     left, right, top, bottom = 34, 10, 22, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     counts = histogram(values, possible, bins)
     step = _nice_step(max(counts) or 1)
-    y_max = max(step * math.ceil((max(counts) or 1) / step), 1)
+    # headroom above the tallest bar for its count, clear of the mean's label
+    y_max = max(step * math.ceil((max(counts) or 1) * 1.12 / step), 1)
     slot = plot_w / len(counts)
     out = []
     for tick in range(0, y_max + 1, step):
@@ -186,6 +205,14 @@ def histogram_svg(values: Sequence[float], possible: float, label: str, bins: in
             f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick" text-anchor="end">{tick}</text>'
         )
     bin_w = possible / bins
+    if values:  # behind the bars
+        mean = statistics.fmean(values)
+        x = left + (mean / bin_w) * slot if mean < possible else left + (bins + 0.5) * slot
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{top + plot_h}" class="mean"/>'
+            f'<text x="{x:.1f}" y="{top - 9}" class="mean-label" '
+            f'text-anchor="{"end" if x > width * 0.7 else "middle"}">mean {mean:.1f}</text>'
+        )
     for i, count in enumerate(counts):
         full = i == bins
         x = left + i * slot + slot * 0.1
@@ -213,14 +240,6 @@ def histogram_svg(values: Sequence[float], possible: float, label: str, bins: in
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
         'class="axis"/>'
     )
-    if values:
-        mean = statistics.fmean(values)
-        x = left + (mean / bin_w) * slot if mean < possible else left + (bins + 0.5) * slot
-        out.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 6}" y2="{top + plot_h}" class="mean"/>'
-            f'<text x="{x:.1f}" y="{top - 9}" class="mean-label" '
-            f'text-anchor="{"end" if x > width * 0.7 else "middle"}">mean {mean:.1f}</text>'
-        )
     out.append(
         f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" class="axis-label" '
         f'text-anchor="middle">points (last bar: full marks)</text>'
@@ -235,15 +254,15 @@ def _pretty_case(name: str) -> str:
 def rates_svg(question: str, rows: Sequence[dict[str, Any]]) -> str:
     """Horizontal bars: each feature's pass rate, worst first."""
     rows = sorted(rows, key=lambda r: (r["passed"] / max(r["total"], 1), not r["hidden"]))
-    row_h, width = 25, 440
-    label_w, bar_x, bar_w = 190, 198, 180
+    row_h, width = 25, 380
+    label_w, bar_x, bar_w = 176, 184, 150
     height = row_h * len(rows) + 8
     out = []
     for i, row in enumerate(rows):
         rate = row["passed"] / row["total"] if row["total"] else 0.0
         y = 4 + i * row_h
         name = _pretty_case(row["case"])
-        shown = name if len(name) <= 27 else name[:25] + "…"
+        shown = name if len(name) <= 24 else name[:22] + "…"
         tag = "" if row["hidden"] else " ◦"
         out.append(
             f"<g><title>{_e(question)} · {_e(name)}{' (public)' if not row['hidden'] else ''}:"
@@ -264,13 +283,13 @@ def slowest_svg(records: Sequence[dict[str, Any]]) -> str:
     """Horizontal bars of grading time, slowest first, each linked to its results."""
     rows = sorted(records, key=lambda r: (-float(r.get("seconds", 0)), r["key"]))[:TOP_SLOWEST]
     top_s = max((float(r.get("seconds", 0)) for r in rows), default=1.0) or 1.0
-    row_h, width, label_w, bar_x, bar_w = 24, 640, 230, 238, 330
+    row_h, width, label_w, bar_x, bar_w = 26, 1100, 330, 340, 640
     out = []
     for i, record in enumerate(rows):
         seconds = float(record.get("seconds", 0))
         y = 4 + i * row_h
         key = record["key"]
-        shown = key if len(key) <= 32 else key[:30] + "…"
+        shown = key if len(key) <= 44 else key[:42] + "…"
         out.append(
             f'<a href="{_e(_link(key))}"><title>{_e(key)}: {seconds:.2f} s</title>'
             f'<text x="{label_w}" y="{y + 16}" class="label link" text-anchor="end">'
@@ -292,6 +311,12 @@ def _students(record: dict[str, Any]) -> str:
     return ", ".join(n for n in names if n)
 
 
+def _submission_cells(record: dict[str, Any], named: bool) -> str:
+    """A table row's start: the submission, linked to its results, and its students."""
+    cells = f'<tr><td><a href="{_e(_link(record["key"]))}">{_e(record["key"])}</a></td>'
+    return cells + (f"<td>{_e(_students(record))}</td>" if named else "")
+
+
 def _tile(value: str, label: str, tone: str = "") -> str:
     return f'<div class="tile {tone}"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
@@ -301,7 +326,8 @@ def _status_pill(status: str) -> str:
 
 
 def _first_line(text: str, limit: int = 220) -> str:
-    text = " ".join(str(text).split())
+    lines = (" ".join(line.split()) for line in str(text).splitlines())
+    text = " · ".join(line for line in lines if line)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -311,7 +337,9 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     possible = possible_points(records)
     total_possible = sum(possible.values())
     totals = [float(r.get("total", 0)) for r in records]
-    broken = failed_to_run(records)
+    named = any(r.get("submitters") for r in records)  # a student column only if any is known
+    troubled = failed_to_run(records)
+    broken = [r for r in troubled if not ran(r)]
     n = len(records)
     full = sum(t >= total_possible - 1e-9 for t in totals)
     parts = [f"<header><h1>{_e(title)}</h1>"]
@@ -324,7 +352,7 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     if totals:
         parts.append(_tile(f"{statistics.median(totals):g} / {total_possible:g}", "median total"))
         parts.append(_tile(f"{statistics.fmean(totals):.1f}", "mean total"))
-        parts.append(_tile(f"{100 * full / n:.0f}%", f"full marks ({full})", "good"))
+        parts.append(_tile(f"{100 * full / n:.0f}%", f"full marks ({full})"))
     parts.append(_tile(str(n), "submissions"))
     parts.append(_tile(str(len(broken)), "failed to run", "bad" if broken else "good"))
     parts.append("</div></header>")
@@ -333,7 +361,7 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     parts.append('<section><h2>Scores</h2><div class="grid">')
     parts.append(
         '<figure class="card wide"><figcaption>Total</figcaption>'
-        + histogram_svg(totals, total_possible, "distribution of total scores", bins=15)
+        + histogram_svg(totals, total_possible, "distribution of total scores", bins=15, width=1100)
         + "</figure>"
     )
     for q in QUESTIONS:
@@ -399,36 +427,30 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
 
     # failed to run
     parts.append("<section><h2>Submissions that failed to run</h2>")
-    if broken:
+    if troubled:
         parts.append(
-            '<table class="list"><thead><tr><th>submission</th><th>student</th>'
-            "<th>status</th><th>reason</th></tr></thead><tbody>"
+            '<p class="note">Unreadable files, grader errors and code that could not be loaded '
+            "score nothing; with load errors, the failing cells or lines were skipped and the "
+            "rest was graded.</p>"
+            '<table class="list"><thead><tr><th>submission</th>'
+            + ("<th>student</th>" if named else "")
+            + "<th>problem</th><th>total</th><th>details</th></tr></thead><tbody>"
         )
-        for record in broken:
+        for record in troubled:
             reason = record.get("notes") or next(
                 (c["message"] for c in record.get("cases", []) if not c["passed"]), ""
             )
+            problem = run_problem(record)
+            tone = "warn" if ran(record) else "bad"
             parts.append(
-                f'<tr><td><a href="{_e(_link(record["key"]))}">{_e(record["key"])}</a></td>'
-                f"<td>{_e(_students(record))}</td>"
-                f"<td>{_status_pill(str(record.get('status')))}</td>"
+                _submission_cells(record, named)
+                + f'<td><span class="pill {tone}">{_e(problem)}</span></td>'
+                f'<td class="num">{float(record.get("total", 0)):g}</td>'
                 f"<td>{_e(_first_line(reason))}</td></tr>"
             )
         parts.append("</tbody></table>")
     else:
         parts.append('<p class="empty">Every submission ran.</p>')
-    partly = partly_loaded(records)
-    if partly:
-        parts.append(
-            f"<details><summary>{len(partly)} more ran with some cells or lines skipped "
-            "(errors while loading their code)</summary><ul class=plain>"
-        )
-        for record in partly:
-            parts.append(
-                f'<li><a href="{_e(_link(record["key"]))}">{_e(record["key"])}</a> '
-                f"{_e(_first_line(record['notes'], 160))}</li>"
-            )
-        parts.append("</ul></details>")
     parts.append("</section>")
 
     # slowest
@@ -441,15 +463,15 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     # everything
     parts.append(
         f"<section><details><summary>All {n} submissions</summary>"
-        '<table class="list"><thead><tr><th>submission</th><th>student</th>'
+        '<table class="list"><thead><tr><th>submission</th>'
+        + ("<th>student</th>" if named else "")
         + "".join(f"<th><code>{_e(q)}</code></th>" for q in QUESTIONS)
         + "<th>total</th><th>status</th></tr></thead><tbody>"
     )
     for record in records:
         scores = record.get("scores") or {}
         parts.append(
-            f'<tr><td><a href="{_e(_link(record["key"]))}">{_e(record["key"])}</a></td>'
-            f"<td>{_e(_students(record))}</td>"
+            _submission_cells(record, named)
             + "".join(f'<td class="num">{float(scores.get(q, 0)):g}</td>' for q in QUESTIONS)
             + f'<td class="num"><b>{float(record.get("total", 0)):g}</b></td>'
             f"<td>{_status_pill(str(record.get('status')))}</td></tr>"
@@ -459,6 +481,9 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width, initial-scale=1">'
+        # no scripts, no fetches: student text on this page can never run or phone home
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">"
         f"<title>{_e(title)}</title><style>{CSS}</style></head>"
         f"<body><main>\n{body}\n</main></body></html>\n"
     )
@@ -470,7 +495,7 @@ def write_report(
     """Write the class report to ``path`` (next to the submissions' result folders)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_report(records, title=title), encoding="utf-8")
+    tmp.write_text(render_report(records, title=title), encoding="utf-8", errors="replace")
     tmp.replace(path)
     return path
 
@@ -499,7 +524,6 @@ a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: un
 .card { background:var(--card); border:1px solid var(--line); border-radius:12px; margin:0;
   padding:14px 16px 10px; box-shadow:0 1px 2px rgba(16,24,40,.05); }
 .card.wide { grid-column: 1 / -1; }
-.card.wide svg { max-width: 760px; display:block; margin: 0 auto; }
 figcaption { font-weight:600; margin-bottom:6px; display:flex; justify-content:space-between;
   gap:10px; flex-wrap:wrap; }
 figcaption .aside { font-weight:400; color:var(--muted); font-size:13px; }
@@ -508,14 +532,17 @@ svg text { font-family: inherit; fill: var(--ink); }
 svg .grid { stroke: var(--line); } svg .axis { stroke: #9aa5b1; }
 svg .tick { font-size: 11px; fill: var(--muted); } svg .tick.full { font-weight: 700;
   fill: var(--good); }
+svg .count, svg .mean-label { paint-order: stroke; stroke: #fff; stroke-width: 3px;
+  stroke-linejoin: round; }
 svg .count { font-size: 11px; font-weight: 600; }
 svg .axis-label { font-size: 11px; fill: var(--muted); }
 svg .mean { stroke: var(--ink); stroke-dasharray: 4 3; stroke-width: 1.2; }
 svg .mean-label { font-size: 11px; font-weight: 600; }
-svg .label { font-size: 12.5px; } svg .pct { font-size: 12px; font-weight: 600; }
+svg .label { font-size: 12px; } svg .pct { font-size: 12px; font-weight: 600; }
 svg .track { fill: #edf0f3; } svg .time { fill: #7b93c9; }
 svg a:hover .time { fill: var(--accent); } svg .link { fill: var(--accent); }
-ol.failures { list-style:none; padding:0; margin:0; display:grid; gap:8px; }
+ol.failures { list-style:none; padding:0; margin:0; display:grid; gap:8px;
+  grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); }
 ol.failures li { display:flex; gap:14px; background:var(--card); border:1px solid var(--line);
   border-left: 4px solid var(--bad); border-radius:10px; padding:10px 14px; }
 .count { position:relative; min-width:92px; }
@@ -534,8 +561,8 @@ table.list th { background:#f0f3f7; font-weight:600; font-size:13px; }
 td.num { text-align:right; font-variant-numeric: tabular-nums; }
 .pill { display:inline-block; padding:1px 8px; border-radius:999px; font-size:12px;
   background:#e3f4ea; color:#1d6b3d; white-space:nowrap; }
-.pill.unreadable { background:#fde8e6; color:#9b2a22; }
-.pill.grader-error { background:#fff1d6; color:#8a5a00; }
+.pill.unreadable, .pill.grader-error, .pill.bad { background:#fde8e6; color:#9b2a22; }
+.pill.warn { background:#fff1d6; color:#8a5a00; }
 details { margin-top: 12px; } summary { cursor:pointer; color:var(--accent); font-weight:600; }
 ul.plain { padding-left: 18px; font-size: 14px; }
 .empty { color: var(--muted); font-style: italic; }
