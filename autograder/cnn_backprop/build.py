@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import QUESTIONS, paths
+from . import QUESTIONS, config, paths
 from .handout import NOTEBOOK, build_notebook, public_tests, write_student_folder
 
 REQUIREMENTS = "numpy>=1.24\nnbformat>=5.9\n"
@@ -108,6 +108,8 @@ def _differs(a: Path, b: Path) -> bool:
 
 def build(out: Path, *, update_template: bool = True) -> int:
     """Write ``out/student/`` and ``out/autograder.zip``, then self-grade; 0 when both hold."""
+    course = config.load()  # a bad value stops the build here, naming the key
+    print("course configuration (otter_config.json):\n" + course.describe())
     student = out / "student"
     shutil.rmtree(student, ignore_errors=True)
     write_student_folder(student)
@@ -119,7 +121,7 @@ def build(out: Path, *, update_template: bool = True) -> int:
         nbformat.write(build_notebook(solution=True), solution)
         reference = otter_run(zip_path, solution)
         blank = otter_run(zip_path, student / NOTEBOOK)
-    possible = sum(t.get("max_score", 0) for t in reference["tests"] if t["name"] in QUESTIONS)
+    possible = course.total
     print(f"otter run, reference solution: {reference['score']:g} / {possible:g}")
     print(f"otter run, blank template:     {blank['score']:g} / {possible:g}")
     ok = reference["score"] == possible > 0 and blank["score"] == 0

@@ -97,6 +97,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def cmd_mutants(args: argparse.Namespace) -> int:
+    from .mutation import main as kill_matrix
+
+    return kill_matrix(args.seeds, args.tie_rule)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="cnn-backprop",
@@ -140,8 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("submission", metavar="SUBMISSION")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser(
+        "mutants", help="maintainers: the kill matrix of the catalogued mistakes (tests/zoo)"
+    )
+    p.add_argument("--seeds", type=int, default=200, help="seeds per mistake (default: 200)")
+    p.add_argument("--tie-rule", default="first", choices=("first", "all", "split"))
+    p.set_defaults(func=cmd_mutants)
+
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    from .config import ConfigError
+
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:  # the instructor's configuration: say which key, no traceback
+        print(f"cnn-backprop: configuration error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

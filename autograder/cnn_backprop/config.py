@@ -134,7 +134,15 @@ def load() -> CourseConfig:
     """The course configuration from ``otter_config.json`` (cached; ``use`` overrides it)."""
     global _current
     if _current is None:
-        _current = parse(plugin_block(read_otter_config()))
+        otter = read_otter_config()
+        course = parse(plugin_block(otter))
+        possible = otter.get("points_possible")
+        if possible is not None and abs(float(possible) - course.total) > 1e-9:
+            raise ConfigError(
+                f"otter_config.json: points_possible is {possible} but the questions' points "
+                f"add up to {course.total:g}; make them equal (Otter rescales scores to it)"
+            )
+        _current = course
     return _current
 
 

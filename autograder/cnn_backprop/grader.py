@@ -23,6 +23,7 @@ from otter.test_files import ExceptionTestFile, GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 
 from . import FORWARD, QUESTIONS, paths
+from . import config as course_config
 from .checks import SubmittedFunction
 from .sandbox import Sandbox, detect_protections
 from .submission import BadSubmission, load_submission
@@ -50,15 +51,29 @@ class Outcome:
 class DetailsFile(ExceptionTestFile):
     """A zero-point entry carrying the grading details (seed, protections) for instructors.
 
-    It is a test file only so that Otter renders it; its visibility is that of hidden tests.
+    It is a test file only so that Otter renders it; its visibility is always "hidden".
     """
 
+    NAME = "grading details (instructors only)"
+
     def __init__(self, text: str) -> None:
-        super().__init__("grading details (instructors only)", "", [], all_or_nothing=False)
+        super().__init__(self.NAME, "", [], all_or_nothing=False)
         self.text = text
 
     def summary(self, public_only: bool = False) -> str:
         return "" if public_only else self.text
+
+
+def apply_visibility(gradescope: dict[str, Any]) -> dict[str, Any]:
+    """Gradescope visibility from the course configuration: questions get
+    ``hidden_visibility``; the instructors-only details are always hidden."""
+    wanted = course_config.load().hidden_visibility
+    for test in gradescope.get("tests", []):
+        if test.get("name") in QUESTIONS:
+            test["visibility"] = wanted
+        elif test.get("name") == DetailsFile.NAME:
+            test["visibility"] = "hidden"
+    return gradescope
 
 
 def derive_seed(identity: str, secret: bytes | None = None) -> int:
@@ -185,7 +200,7 @@ def _finish(
     results = GradingResults(files)
     if notes:
         results.set_output(notes)
-    gradescope = results.to_gradescope_dict(AutograderConfig(config))
+    gradescope = apply_visibility(results.to_gradescope_dict(AutograderConfig(config)))
     gradescope["score"] = round(sum(tf.score for tf in questions), 5)
     gradescope["execution_time"] = round(time.monotonic() - started, 3)
     if seed is not None:

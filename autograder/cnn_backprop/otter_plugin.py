@@ -18,7 +18,7 @@ import nbformat
 from otter.plugins import AbstractOtterPlugin
 
 from . import paths
-from .grader import grade_file
+from .grader import apply_visibility, grade_file
 
 
 class SandboxedGrading(AbstractOtterPlugin):
@@ -53,3 +53,6 @@ class SandboxedGrading(AbstractOtterPlugin):
             return
         results.results = graded.results
         results.output = graded.output
+        # Otter writes results.json from this object: give it the course's visibility too
+        to_dict = results.to_gradescope_dict
+        results.to_gradescope_dict = lambda ag_config: apply_visibility(to_dict(ag_config))

@@ -31,7 +31,9 @@ def use_root(path: Path) -> None:
     """Read resources from ``path`` from now on (the Otter plugin points it at the zip)."""
     global _override
     _override = Path(path)
-    reference.cache_clear()
+    from . import config  # the bundle's otter_config.json holds the course's choices
+
+    config.use(None)
 
 
 def root() -> Path:

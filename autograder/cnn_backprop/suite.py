@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,36 @@ def load_question(question: str, files: list[Path] | None = None) -> ExceptionTe
         if tf.name != question:
             raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
         merged.extend(tf.test_cases)
+    merged = course_points(question, merged, config.load())
     return ExceptionTestFile(question, str(files[-1]), merged, all_or_nothing=False)
+
+
+def course_points(question: str, cases: list[TestCase], course: config.CourseConfig) -> list:
+    """The suite's points are weights: apply the course's overrides, then scale to its total.
+
+    ``group_points`` replaces the weight of the named cases (feature groups); with
+    ``public_tests_count`` false the public cases weigh nothing; the question then totals
+    exactly ``points[question]``.
+    """
+    overrides = course.group_points.get(question, {})
+    names = {tc.name for tc in cases}
+    for group in overrides:
+        if group not in names:
+            raise config.ConfigError(
+                f"otter_config.json: group_points.{question}.{group}: no such case "
+                f"(cases: {', '.join(sorted(names))})"
+            )
+    weights = []
+    for tc in cases:
+        weight = overrides.get(tc.name, tc.points or 0.0)
+        if not tc.hidden and not course.public_tests_count:
+            weight = 0.0
+        weights.append(weight)
+    total = sum(weights)
+    if total <= 0:
+        raise config.ConfigError(f"otter_config.json: {question} has no case worth points")
+    scale = course.points[question] / total
+    return [replace(tc, points=w * scale) for tc, w in zip(cases, weights, strict=True)]
 
 
 TIE_RULE_LINE = re.compile(r'^TIE_RULE = "\w+"', re.MULTILINE)
