@@ -117,3 +117,28 @@ def test_the_tie_rule_decides_what_is_correct(rule: str, course, tmp_path) -> No
         scores = grade_file(path).scores
         assert scores["maxpool1d_backward"] < 10
         assert scores["conv1d_backward_w"] == scores["conv1d_backward_input"] == 10
+
+
+@pytest.mark.parametrize(
+    ("rule", "sentence"),
+    [
+        ("first", "Break ties by the first maximal element"),
+        ("all", "give the whole delta to every maximal element"),
+        ("split", "share the delta equally among the maximal elements"),
+    ],
+)
+def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str, course) -> None:
+    from cnn_backprop.handout import build_module, build_notebook, public_tests
+
+    course(tie_rule=rule)
+    text = "\n".join(cell.source for cell in build_notebook().cells)
+    assert sentence in text
+    assert "<!--" not in text.replace("<!-- cell -->", "")
+    others = {"first", "all", "split"} - {rule}
+    module = build_module()
+    assert {"first": "FIRST maximal", "all": "EVERY maximal", "split": "SHARE the delta"}[
+        rule
+    ] in module
+    assert f'TIE_RULE = "{rule}"' in public_tests()["maxpool1d_backward.py"]
+    for other in others:
+        assert f'TIE_RULE = "{other}"' not in public_tests()["maxpool1d_backward.py"]

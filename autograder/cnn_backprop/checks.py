@@ -12,26 +12,53 @@ inputs, as ``max|answer - expected| <= tol * max(1, max|expected|)``:
 The error is measured against the largest expected magnitude, not element by element, so a
 correct answer whose small entries come from cancellation is not penalised.  Max-pooling
 routes values exactly, so any routing mistake is off by a whole delta and always fails.
+
+Feedback.  A failing case says which configuration failed (``case.describe()``), how large
+the error is and where, and on a second line the likely cause when a known mistake reproduces
+the answer (``diagnosis.py``), else a pointer to the question's section of the handout.
+Hidden cases never show arrays; public cases (called directly by the public tests) also show
+the answer and the expected values when they are small.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from inspect import signature
 from typing import Any
 
 import numpy as np
 
-from . import paths
+from . import diagnosis, paths
 from .cases import ConvCase, PoolCase
 
 TOLERANCE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-4}
+
+SHOWN_ENTRIES = 24  # public cases print answer and expected up to this many entries
+PUBLIC_TOLERANCE = 1e-8  # the public tests' own absolute criterion (tests/public/*.py)
+
+
+@dataclass(frozen=True)
+class _Question:
+    quantity: str
+    axes: str
+    inputs: tuple[str, ...]  # the array arguments, in order, for the in-place message
+
+
+_QUESTIONS = {
+    "conv1d_backward_w": _Question("dL/dw", "(axes: C_out, C_in, K)", ("x", "delta")),
+    "conv1d_backward_input": _Question("dL/dx", "(axes: N, C_in, W)", ("delta", "w")),
+    "maxpool1d_backward": _Question("dL/dx", "(axes: N, C, W)", ("x", "delta")),
+}
 
 
 class SubmittedFunction:
     """Stands in for a student's function: each call runs in the sandbox child.
 
     It behaves like the function (public tests call it directly and get an ndarray back), and
-    ``call_checked`` also reports whether the child modified its inputs.
+    ``call_checked`` also reports whether the child modified its inputs.  A direct call whose
+    answer is wrong by the public tests' own criterion fails right there, with the grader's
+    feedback (error, location, small arrays, likely cause) instead of the test's bare message.
     """
 
     def __init__(self, sandbox: Any, name: str) -> None:
@@ -41,10 +68,17 @@ class SubmittedFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         from .sandbox import SubmissionError
 
+        case = _case_of_call(self.__name__, args, kwargs)
         try:
-            return self.call_checked(*args, **kwargs)[0]
+            value, _, returned_dtype = self.call_checked(*args, **kwargs)
         except SubmissionError as exc:  # a failed call fails the case, with the reason
-            raise AssertionError(f"`{self.__name__}` {exc}") from None
+            message = _call_failure(self.__name__, case, _named(self.__name__, exc))
+            raise AssertionError(message) from None
+        if case is not None:
+            failure = _failure(self.__name__, case, value, returned_dtype, public=True)
+            if failure:
+                raise AssertionError(failure)
+        return value
 
     def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
         result = self.sandbox.call(self.__name__, list(args), kwargs)
@@ -55,6 +89,12 @@ class SubmittedFunction:
             and (back is None or back.shape != sent.shape or not np.array_equal(back, sent))
         ]
         return result.value, modified, result.returned_dtype
+
+
+def _named(name: str, exc: Exception) -> str:
+    """The sandbox's reason, led by the function's name (once: some reasons start with it)."""
+    text = str(exc)
+    return text if text.startswith(f"`{name}`") else f"`{name}` {text}"
 
 
 def call(fn: Callable[..., Any] | None, name: str, *args: Any, **kwargs: Any):
@@ -70,7 +110,7 @@ def call(fn: Callable[..., Any] | None, name: str, *args: Any, **kwargs: Any):
         try:
             return fn.call_checked(*args, **kwargs)
         except SubmissionError as exc:
-            raise AssertionError(f"`{name}` {exc}") from None
+            raise AssertionError(_named(name, exc)) from None
     # an in-process function (the reference under pytest, or a student's in their notebook)
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
@@ -128,66 +168,151 @@ def _unmodified(modified: list[int], names: tuple[str, ...], fn_name: str) -> No
     if modified:
         which = ", ".join(f"`{names[i]}`" for i in modified)
         raise AssertionError(
-            f"`{fn_name}` modified its input {which} in place; backprop still needs the "
-            "original (copy before changing it)"
+            f"`{fn_name}` modified its input {which} in place; "
+            f"{diagnosis.CAUSES['inplace'].sentence()}"
         )
+
+
+# ------------------------------------------------------------------------------- grading
+
+
+def _arguments(name: str, case: ConvCase | PoolCase) -> tuple[list[Any], dict[str, int]]:
+    """How the graded function is called on ``case``: positional arguments and settings."""
+    if isinstance(case, PoolCase):
+        settings: dict[str, int] = {"padding": case.padding}
+        if case.stride is not None:  # the default stride is exercised by not passing it
+            settings["stride"] = case.stride
+        return [case.x, case.delta, case.kernel_size], settings
+    settings = dict(stride=case.stride, padding=case.padding, dilation=case.dilation)
+    if name == "conv1d_backward_w":
+        return [case.x, case.delta, case.kernel_size], settings
+    return [case.delta, case.w, case.x.shape[2]], settings
+
+
+def _expected(name: str, case: ConvCase | PoolCase) -> np.ndarray:
+    """The reference's answer, computed in float64 from the same inputs."""
+    args, settings = _arguments(name, case)
+    args = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
+    return getattr(paths.reference(), name)(*args, **settings)
+
+
+def _case_of_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]):
+    """The case behind a direct call (a public test's), or None if it is not a valid one.
+
+    The arrays a function does not receive (w for the filter gradient, x for the input
+    gradient) are stand-ins of the right shape: only their shapes are ever read.
+    """
+    if name not in _QUESTIONS:
+        return None
+    try:
+        bound = signature(getattr(paths.reference(), name)).bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        if name == "maxpool1d_backward":
+            case: ConvCase | PoolCase = PoolCase(
+                np.asarray(a["x"]),
+                np.asarray(a["delta"]),
+                int(a["kernel_size"]),
+                None if a["stride"] is None else int(a["stride"]),
+                int(a["padding"]),
+            )
+        elif name == "conv1d_backward_w":
+            x, delta = np.asarray(a["x"]), np.asarray(a["delta"])
+            w = np.zeros((delta.shape[1], x.shape[1], int(a["kernel_size"])), x.dtype)
+            case = ConvCase(x, w, delta, int(a["stride"]), int(a["padding"]), int(a["dilation"]))
+        else:
+            delta, w = np.asarray(a["delta"]), np.asarray(a["w"])
+            x = np.zeros((delta.shape[0], w.shape[1], int(a["input_length"])), w.dtype)
+            case = ConvCase(x, w, delta, int(a["stride"]), int(a["padding"]), int(a["dilation"]))
+        if case.x.dtype not in TOLERANCE:
+            return None
+        _expected(name, case)  # the reference accepts it: a well-formed problem
+    except Exception:  # not a call the grader can judge: leave it to the test's own check
+        return None
+    return case
+
+
+def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> str:
+    """A failed call's message: the configuration, what went wrong, what it shows."""
+    if case is None or "not implemented" in message or "is not defined" in message:
+        return message
+    text = f"{case.describe()}: {message}"
+    try:
+        hint = diagnosis.explain_error(name, case, message)
+    except Exception:  # feedback must never cost a grade: keep the plain message
+        hint = None
+    if hint is None and " raised " in message:  # an error in their code: where to look
+        hint = diagnosis.pointer(name)
+    return f"{text}\n{hint}" if hint else text
+
+
+def _failure(
+    name: str,
+    case: ConvCase | PoolCase,
+    answer: np.ndarray,
+    returned_dtype: str | None,
+    *,
+    public: bool = False,
+) -> str | None:
+    """Why ``answer`` fails ``case`` (None: it passes), with the likely cause."""
+    question = _QUESTIONS[name]
+    expected = _expected(name, case)
+    tolerance = TOLERANCE[case.x.dtype]
+    try:
+        expect_close(
+            answer,
+            expected,
+            quantity=question.quantity,
+            where=case.describe(),
+            axes=question.axes,
+            tolerance=tolerance,
+        )
+        return None
+    except AssertionError as exc:
+        text = str(exc)
+    finite = bool(np.isfinite(answer).all())
+    comparable = answer.shape == expected.shape and finite
+    if public and comparable and np.abs(answer - expected).max() < PUBLIC_TOLERANCE:
+        return None  # the public test accepts it: it decides, not us
+    if public and answer.shape == expected.shape and expected.size <= SHOWN_ENTRIES:
+        text += f"\n  got      {_row(answer)}\n  expected {_row(expected)}"
+    if not finite:
+        return text
+    try:
+        hint = diagnosis.explain(
+            name, case, answer, expected, tolerance=tolerance, returned_dtype=returned_dtype
+        )
+    except Exception:  # feedback must never cost a grade: point to the section instead
+        hint = diagnosis.pointer(name)
+    return f"{text}\n{hint}"
+
+
+def _row(a: np.ndarray) -> str:
+    return np.array2string(a.ravel(), precision=4, suppress_small=True, max_line_width=10**6)
+
+
+def _check(fn: Callable[..., Any] | None, name: str, case: ConvCase | PoolCase) -> None:
+    args, settings = _arguments(name, case)
+    try:
+        answer, modified, returned_dtype = call(fn, name, *args, **settings)
+    except AssertionError as exc:
+        raise AssertionError(_call_failure(name, case, str(exc))) from None
+    _unmodified(modified, _QUESTIONS[name].inputs, name)
+    failure = _failure(name, case, answer, returned_dtype)
+    if failure:
+        raise AssertionError(failure)
 
 
 def check_conv1d_backward_w(fn: Callable[..., Any] | None, case: ConvCase) -> None:
     """Grade one call of ``conv1d_backward_w`` on ``case``."""
-    name = "conv1d_backward_w"
-    settings = dict(stride=case.stride, padding=case.padding, dilation=case.dilation)
-    answer, modified, _ = call(fn, name, case.x, case.delta, case.kernel_size, **settings)
-    _unmodified(modified, ("x", "delta"), name)
-    expected = paths.reference().conv1d_backward_w(
-        case.x.astype(np.float64), case.delta.astype(np.float64), case.kernel_size, **settings
-    )
-    expect_close(
-        answer,
-        expected,
-        quantity="dL/dw",
-        where=case.describe(),
-        axes="(axes: C_out, C_in, K)",
-        tolerance=TOLERANCE[case.x.dtype],
-    )
+    _check(fn, "conv1d_backward_w", case)
 
 
 def check_conv1d_backward_input(fn: Callable[..., Any] | None, case: ConvCase) -> None:
     """Grade one call of ``conv1d_backward_input`` on ``case``."""
-    name = "conv1d_backward_input"
-    settings = dict(stride=case.stride, padding=case.padding, dilation=case.dilation)
-    width = case.x.shape[2]
-    answer, modified, _ = call(fn, name, case.delta, case.w, width, **settings)
-    _unmodified(modified, ("delta", "w"), name)
-    expected = paths.reference().conv1d_backward_input(
-        case.delta.astype(np.float64), case.w.astype(np.float64), width, **settings
-    )
-    expect_close(
-        answer,
-        expected,
-        quantity="dL/dx",
-        where=case.describe(),
-        axes="(axes: N, C_in, W)",
-        tolerance=TOLERANCE[case.x.dtype],
-    )
+    _check(fn, "conv1d_backward_input", case)
 
 
 def check_maxpool1d_backward(fn: Callable[..., Any] | None, case: PoolCase) -> None:
     """Grade one call of ``maxpool1d_backward`` on ``case``."""
-    name = "maxpool1d_backward"
-    settings: dict[str, int] = {"padding": case.padding}
-    if case.stride is not None:
-        settings["stride"] = case.stride
-    answer, modified, _ = call(fn, name, case.x, case.delta, case.kernel_size, **settings)
-    _unmodified(modified, ("x", "delta"), name)
-    expected = paths.reference().maxpool1d_backward(
-        case.x.astype(np.float64), case.delta.astype(np.float64), case.kernel_size, **settings
-    )
-    expect_close(
-        answer,
-        expected,
-        quantity="dL/dx",
-        where=case.describe(),
-        axes="(axes: N, C, W)",
-        tolerance=TOLERANCE[case.x.dtype],
-    )
+    _check(fn, "maxpool1d_backward", case)

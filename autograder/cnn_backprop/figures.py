@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import paths
+from . import config, paths
 
 if TYPE_CHECKING:  # Matplotlib is imported lazily: only the build draws
     from matplotlib.axes import Axes
@@ -123,11 +123,24 @@ def _evaluate(name: str, function: str, args: dict[str, Any]) -> Example:
         f["y"] = ref.maxpool1d_forward(f["x"], k, stride=s, padding=p)
         f["xpad"] = np.pad(f["x"], ((0, 0), (0, 0), (p, p)), constant_values=-np.inf)
         xpad = f["xpad"].reshape(-1)
-        # np.argmax picks the first maximum: the tie rule, stated once more independently
+        # np.argmax picks the first maximum: the default tie rule, stated once more independently
         f["winners"] = np.array(
             [t * s + int(np.argmax(xpad[t * s : t * s + k])) - p for t in range(f["y"].shape[-1])]
         )
+        f["routes"] = [
+            _routes(xpad[t * s : t * s + k], t * s - p) for t in range(len(f["winners"]))
+        ]
     return ex
+
+
+def _routes(window: np.ndarray, start: int) -> list[tuple[int, float]]:
+    """(input index, share of the delta) for one window under the course's tie rule."""
+    rule = config.load().tie_rule
+    tied = [j for j in range(len(window)) if window[j] == window.max()]
+    if rule == "first":
+        tied = tied[:1]
+    share = 1 / len(tied) if rule == "split" else 1.0
+    return [(start + j, share) for j in tied]
 
 
 @cache
@@ -527,6 +540,7 @@ def _maxpool_routing() -> Figure:
     x, delta, out, y = ex.vector("x"), ex.vector("delta"), ex.vector("out"), ex.vector("y")
     k, s = ex["kernel_size"], ex["stride"]
     winners = [int(w) for w in ex["winners"]]
+    receivers = [[i for i, _share in route] for route in ex["routes"]]
     width, n_win = len(x), len(delta)
     gap = 1.25
     fig, ax = _canvas(-4.6, (width - 1) * gap + 1.4, -5.6, 3.7)
@@ -548,7 +562,7 @@ def _maxpool_routing() -> Figure:
     from matplotlib.patches import Rectangle
 
     for i, v in enumerate(x):
-        won = [t for t in range(n_win) if winners[t] == i]
+        won = [t for t in range(n_win) if i in receivers[t]]
         for m, t in enumerate(won):
             part = 0.9 / len(won)
             ax.add_patch(
@@ -576,16 +590,19 @@ def _maxpool_routing() -> Figure:
             color=WINDOW[t],
             bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": WINDOW[t]},
         )
-        ax.annotate(
-            "",
-            xy=(winners[t] * gap, yg + 0.5),
-            xytext=(xc, yd - 0.35),
-            arrowprops={"arrowstyle": "->", "color": WINDOW[t], "lw": 1.8},
-        )
+        for target in receivers[t]:
+            ax.annotate(
+                "",
+                xy=(target * gap, yg + 0.5),
+                xytext=(xc, yd - 0.35),
+                arrowprops={"arrowstyle": "->", "color": WINDOW[t], "lw": 1.8},
+            )
     for i, v in enumerate(out):
         _box(ax, i * gap, yg, _num(v), face="#FFF3C4" if v else "white")
     routed = np.zeros(width)
-    np.add.at(routed, winners, delta)
+    for t, route in enumerate(ex["routes"]):
+        for i, share in route:
+            routed[i] += share * delta[t]
     for i in range(width):
         _check(f"maxpool_routing, x{i}", routed[i], out[i])
     _label(ax, -0.8, 0.5, r"pool input $\mathbf{x}$")
@@ -607,7 +624,13 @@ def _routing_notes(
     for t, w in enumerate(winners):
         window = x[t * s : t * s + k]
         if np.sum(window == window.max()) > 1:
-            notes.append((w + 0.5, f"tie in window {t}:\nthe first {_num(window.max())} wins"))
+            top = _num(window.max())
+            verdict = {
+                "first": f"the first {top} wins",
+                "all": f"every {top} gets the delta",
+                "split": f"the {top}s share the delta",
+            }[config.load().tie_rule]
+            notes.append((w + 0.5, f"tie in window {t}:\n{verdict}"))
         if window.max() < 0:
             notes.append((w, f"window {t} is all negative:\n{_num(window.max())} still wins"))
     for i in sorted(set(winners)):

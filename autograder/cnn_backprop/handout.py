@@ -98,6 +98,37 @@ def state_tie_rule(text: str) -> str:
     return text.replace(REFERENCE_TIE_SENTENCE, TIE_SENTENCES[rule])
 
 
+CONDITION = re.compile(r"^<!--\s*if\s+tie_rule:\s*([\w ]+?)\s*-->$")
+END_CONDITION = "<!-- endif -->"
+DROPPED = "\x00"  # a line the course's choices leave out (kept as a line: numbers stay right)
+
+
+def select_for_course(text: str) -> str:
+    """Keep the ``<!-- if tie_rule: all split -->`` ... ``<!-- endif -->`` blocks that apply."""
+    rule = config.load().tie_rule
+    out, keep, open_at = [], True, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = CONDITION.match(line.strip())
+        if match:
+            if open_at:
+                raise HandoutError(f"assignment/handout.md:{number}: nested <!-- if -->")
+            rules = match.group(1).split()
+            if not set(rules) <= set(config.TIE_RULES):
+                raise HandoutError(f"assignment/handout.md:{number}: unknown tie rule in {rules}")
+            keep, open_at = rule in rules, number
+            out.append(DROPPED)
+        elif line.strip() == END_CONDITION:
+            if not open_at:
+                raise HandoutError(f"assignment/handout.md:{number}: <!-- endif --> without if")
+            keep, open_at = True, 0
+            out.append(DROPPED)
+        else:
+            out.append(line if keep else DROPPED)
+    if open_at:
+        raise HandoutError(f"assignment/handout.md:{open_at}: <!-- if --> never closed")
+    return "\n".join(out)
+
+
 def gradcheck_source() -> str:
     text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
     kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
@@ -144,7 +175,9 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         markdown.clear()
         attachments.clear()
 
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(select_for_course(text).splitlines(), start=1):
+        if line == DROPPED:
+            continue
         if line.strip() == CELL_BREAK:
             flush()
             continue

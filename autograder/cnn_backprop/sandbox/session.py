@@ -272,9 +272,11 @@ class Sandbox:
             if isinstance(bad, dict):  # the grader words this itself: only names are quoted
                 kind = clean(bad.get("kind", "value"), 60)
                 detail = clean(bad.get("detail", ""), 200)
-                raise SubmissionError(
-                    f"returned a {kind} that is not an array of numbers ({detail})"
-                )
+                if detail.startswith("dtype"):
+                    raise SubmissionError(
+                        f"returned a {kind} whose values are not numbers ({detail})"
+                    )
+                raise SubmissionError(f"returned a {kind} that is not an array ({detail})")
             error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
             kind = clean(error.get("type", "Error"), 100)
             message = clean(error.get("message", ""), 1000)

@@ -1,0 +1,474 @@
+"""Feedback that names the mistake: every catalogued wrong submission, through the real suites.
+
+Each mistake of ``tests/zoo/mistakes.py`` is run through its question's graded suite in
+process (``suite.load_question`` + ``run_question``, exactly as the grader runs them) on a few
+seeds, and the failing cases' messages are read back:
+
+* **named**: at least one failing case's message states the mistake's cause (its fixed
+  clause from ``diagnosis.CAUSES``);
+* **misnamed**: a failing case claims a cause ("Likely cause: ...") that is not one of the
+  mistake's.  This is the serious error: a wrong lead costs a student more than no lead.
+
+The share of mistakes named (and never misnamed) is printed with the misses, and must be
+complete.  Correct submissions in every style pass every case, so they never get a diagnosis;
+and the transforms themselves are checked: the untouched trusted computations agree with the
+reference, and no transform is ever offered when it equals the right answer.
+
+About 10 s.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from cnn_backprop import FORWARD, QUESTIONS, config, diagnosis, paths
+from cnn_backprop.cases import ConvCase, PoolCase, draw_conv, draw_pool
+from cnn_backprop.checks import TOLERANCE, SubmittedFunction
+from cnn_backprop.sandbox import CallResult, SubmissionError
+from cnn_backprop.suite import load_question, run_question
+from zoo.mistakes import CORRECT_DIR, MISTAKES, Mistake, submission_source
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = (0, 1, 2, 3)
+CONV_W, CONV_INPUT, POOL = QUESTIONS
+
+# What each catalogued mistake should be called: the causes (diagnosis.CAUSES keys) whose
+# message describes it.  Several keys when the same bug shows differently on different cases
+# (values on one, an IndexError or a shape on another).
+EXPECTED: dict[str, set[str]] = {
+    "conv_w_forgot_stride": {"w.stride"},
+    "conv_w_forgot_padding": {"w.padding-none", "w.index-unpadded"},
+    "conv_w_forgot_dilation": {"w.dilation"},
+    "conv_w_pads_right_only": {"w.padding-right", "w.index-one-side"},
+    "conv_w_pads_every_axis": {"w.padding-all-axes"},
+    "conv_w_batch_mean": {"w.batch-mean"},
+    "conv_w_first_sample_only": {"w.first-sample"},
+    "conv_w_channel_axes_swapped": {"w.channels", "w.shape-channels"},
+    "conv_w_kernel_flipped": {"w.flip"},
+    "conv_w_float32_accumulation": {"precision-32"},
+    "conv_w_reverses_delta_in_place": {"inplace"},
+    "conv_input_forgot_flip": {"x.flip"},
+    "conv_input_no_zero_insertion": {"x.stride"},
+    "conv_input_flips_w_in_place": {"inplace"},
+    "conv_input_ignores_dilation": {"x.dilation"},
+    "conv_input_overwrites": {"x.overwrite"},
+    "conv_input_crops_wrong_end": {"x.crop-left"},
+    "conv_input_crop_off_by_one": {"x.crop-late"},
+    "conv_input_negative_index_crop": {"x.crop-negative"},
+    "conv_input_crops_one_side": {"x.crop-one-side", "shape-one-side"},
+    "conv_input_length_from_delta": {"x.missing-unread", "x.index-buffer"},
+    "conv_input_batch_mean": {"x.batch-mean"},
+    "conv_input_first_sample_only": {"x.first-sample"},
+    "conv_input_filter_axes_swapped": {"x.channels", "x.index-channels"},
+    "conv_input_reshape_not_transpose": {"x.reshape"},
+    "pool_last_max_wins_ties": {"p.ties-last"},
+    "pool_all_ties_get_delta": {"p.ties-all"},
+    "pool_splits_ties": {"p.ties-split"},
+    "pool_max_starts_at_zero": {"p.max-init"},
+    "pool_zero_padding": {"p.zero-pad"},
+    "pool_default_stride_one": {"p.default-stride"},
+    "pool_global_argmax": {"p.global"},
+    "pool_overwrites_overlaps": {"p.overwrite"},
+    "pool_window_start_off_by_one": {"p.window-late", "p.index-past-end"},
+    "pool_window_one_short": {"p.window-short"},
+    "pool_ignores_padding_offset": {"p.crop-left"},
+    "pool_shifts_x_in_place": {"inplace"},
+    "pool_output_shaped_like_delta": {"shape-like-delta"},
+}
+
+
+def load_function(source: str, function: str) -> Callable[..., Any]:
+    namespace: dict[str, Any] = {"__name__": "submission"}
+    exec(compile(source, "<submission>", "exec"), namespace)
+    return namespace[function]
+
+
+def forward_functions() -> dict[str, Any]:
+    return {name: getattr(paths.reference(), name) for name in FORWARD}
+
+
+class InProcessSandbox:
+    """The sandbox's calling contract, in process: copies in, float64 answer and inputs out.
+
+    It lets the public cases reach ``SubmittedFunction.__call__`` (the grader's path for
+    them) without starting a child process.
+    """
+
+    def __init__(self, functions: dict[str, Callable[..., Any]]) -> None:
+        self.functions = functions
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        try:
+            value = np.asarray(self.functions[name](*copies, **kwargs))
+        except Exception as exc:
+            raise SubmissionError(f"raised {type(exc).__name__}: {exc}") from None
+        return CallResult(
+            value=np.array(value, dtype=np.float64, copy=True),
+            returned_dtype=str(value.dtype),
+            inputs_after=[c if isinstance(c, np.ndarray) else None for c in copies],
+            seconds=0.0,
+        )
+
+
+PREFIX = {CONV_W: "w.", CONV_INPUT: "x.", POOL: "p."}
+
+
+def causes_of(function: str) -> dict[str, diagnosis.Cause]:
+    """The causes a message about ``function`` can state: its own and the shared ones."""
+    return {
+        key: cause
+        for key, cause in diagnosis.CAUSES.items()
+        if key.startswith(PREFIX[function]) or "." not in key
+    }
+
+
+def causes_in(message: str, function: str) -> set[str]:
+    """The causes a message states, recognised by their fixed clauses."""
+    return {key for key, cause in causes_of(function).items() if cause.says in message}
+
+
+def failing_messages(mistake: Mistake, seeds: tuple[int, ...], *, public: bool) -> list[str]:
+    """The messages of the failing cases of the mistake's question (hidden, or public)."""
+    fn = load_function(submission_source(mistake), mistake.function)
+    files = paths.suite_files(mistake.function)
+    if public:  # public tests call the function directly: through SubmittedFunction
+        function: Any = SubmittedFunction(
+            InProcessSandbox({mistake.function: fn}), mistake.function
+        )
+        files, seeds = files[:1], (0,)
+    else:
+        function, files = fn, files[1:]
+    env = {mistake.function: function, **forward_functions()}
+    messages = []
+    for seed in seeds:
+        tf = run_question(load_question(mistake.function, files=files), env, seed)
+        messages += [r.message for r in tf.test_case_results if not r.passed]
+    return messages
+
+
+def score(messages: list[str], mistake: Mistake) -> tuple[int, int, list[str]]:
+    """(cases naming the mistake, cases naming something else, the misnaming messages)."""
+    expected = EXPECTED[mistake.name]
+    named = wrong = 0
+    wrong_messages = []
+    for message in messages:
+        stated = causes_in(message, mistake.function)
+        if stated & expected:
+            named += 1
+        elif stated and "Likely cause" in message:
+            wrong += 1
+            wrong_messages.append(message)
+    return named, wrong, wrong_messages
+
+
+# ------------------------------------------------------------------------- the measure
+
+
+def test_every_catalogued_mistake_is_named_and_none_misnamed() -> None:
+    started = time.monotonic()
+    rows, misses, misnamed = [], [], []
+    for mistake in MISTAKES:
+        messages = failing_messages(mistake, SEEDS, public=False)
+        named, wrong, wrong_messages = score(messages, mistake)
+        rows.append((mistake.name, len(messages), named, wrong))
+        if not named:
+            misses.append(f"{mistake.name}: {messages[:1]}")
+        misnamed += [f"{mistake.name}: {m}" for m in wrong_messages]
+    cases = sum(r[1] for r in rows)
+    cases_named = sum(r[2] for r in rows)
+    share = sum(bool(r[2]) and not r[3] for r in rows) / len(rows)
+    print(
+        f"\nhidden suites, seeds {SEEDS}: {share:.0%} of {len(rows)} mistakes named "
+        f"(and never misnamed); {cases_named} of {cases} failing cases name the cause "
+        f"({time.monotonic() - started:.1f} s)"
+    )
+    for name, total, named, wrong in rows:
+        print(
+            f"  {name:34s} {named:3d}/{total:3d} cases named"
+            + (f", {wrong} misnamed" * bool(wrong))
+        )
+    for line in misses:
+        print("  MISSED", line[:300])
+    assert set(EXPECTED) == {m.name for m in MISTAKES}, "map every catalogued mistake"
+    assert not misnamed, "\n".join(misnamed)
+    assert not misses, "\n".join(misses)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_public_cases_name_the_mistake_too(mistake: Mistake) -> None:
+    messages = failing_messages(mistake, (0,), public=True)
+    _, wrong, wrong_messages = score(messages, mistake)
+    assert not wrong, wrong_messages
+    for message in messages:  # the grader's feedback, not the test's bare assertion
+        assert "see the handout" in message or "modified its input" in message, message
+
+
+def test_hidden_messages_show_no_arrays() -> None:
+    for mistake in MISTAKES:
+        for message in failing_messages(mistake, (0,), public=False):
+            assert not re.search(r"\[\s*-?\d", message), message  # no printed array
+
+
+def test_correct_styles_pass_everything_so_never_get_a_diagnosis() -> None:
+    for path in sorted(CORRECT_DIR.glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        functions = {q: load_function(source, q) for q in QUESTIONS}
+        public = {q: SubmittedFunction(InProcessSandbox(functions), q) for q in QUESTIONS}
+        for seed in SEEDS:
+            for question in QUESTIONS:
+                for env, files in (
+                    ({**functions, **forward_functions()}, paths.suite_files(question)[1:]),
+                    ({**public, **forward_functions()}, paths.suite_files(question)[:1]),
+                ):
+                    tf = run_question(load_question(question, files=files), env, seed)
+                    failed = [r.message for r in tf.test_case_results if not r.passed]
+                    assert not failed, (path.name, failed)
+
+
+def variant(name: str, function: str, *edits: tuple[str, str]) -> Mistake:
+    """``function`` of correct/loops.py with (old, new) edits: a mistake outside the catalogue."""
+    text = (CORRECT_DIR / "loops.py").read_text(encoding="utf-8")
+    node = next(n for n in ast.parse(text).body if getattr(n, "name", "") == function)
+    source = ast.get_source_segment(text, node)
+    assert source is not None
+    for old, new in edits:
+        assert source.count(old) == 1, (name, old)
+        source = source.replace(old, new)
+    return Mistake(name, function, "", source + "\n")
+
+
+# Mistakes the catalogue does not have, for the transforms and readings it does not reach.
+EXTRA: list[tuple[Mistake, set[str]]] = [
+    (
+        variant(
+            "conv_input_float16_accumulation",
+            CONV_INPUT,
+            ("2 * padding))", "2 * padding), dtype=np.float16)"),
+        ),
+        {"precision-16"},
+    ),
+    (
+        variant(
+            "conv_w_float16_accumulation",
+            CONV_W,
+            ("kernel_size))", "kernel_size), dtype=np.float16)"),
+        ),
+        {"precision-16"},
+    ),
+    (
+        variant(
+            "pool_stride_argument_ignored",
+            POOL,
+            ("if stride is None:\n        stride = kernel_size", "stride = kernel_size"),
+        ),
+        {"p.stride", "p.index-past-end"},
+    ),
+    (
+        variant(
+            "pool_no_winner_below_zero",
+            POOL,
+            ("best, best_value = start, -np.inf", "best, best_value = None, 0.0"),
+            (
+                "dxpad[n, c, best] += delta[n, c, t]",
+                "if best is not None:\n                    dxpad[n, c, best] += delta[n, c, t]",
+            ),
+        ),
+        {"p.max-init"},
+    ),
+    (
+        variant("conv_w_pads_left_only", CONV_W, ("(padding, padding)", "(2 * padding, 0)")),
+        {"w.padding-left"},
+    ),
+    (
+        variant(
+            "conv_input_crops_one_early",
+            CONV_INPUT,
+            ("padding : padding + input_length]", "padding - 1 : padding - 1 + input_length]"),
+        ),
+        {"x.crop-early", "x.crop-left", "x.crop-negative"},  # at padding 1 or 0, the same
+    ),
+    (
+        variant(
+            "pool_window_one_long",
+            POOL,
+            (
+                "range(start, start + kernel_size)",
+                "range(start, min(start + kernel_size + 1, xpad.shape[2]))",
+            ),
+        ),
+        {"p.window-long"},
+    ),
+    (
+        variant(
+            "conv_input_not_cropped",
+            CONV_INPUT,
+            ("dxpad[:, :, padding : padding + input_length]", "dxpad"),
+        ),
+        {"x.uncropped"},
+    ),
+    (
+        variant("pool_not_cropped", POOL, ("dxpad[:, :, padding : padding + width]", "dxpad")),
+        {"p.uncropped"},
+    ),
+    (
+        variant(
+            "conv_input_first_sample_alone",
+            CONV_INPUT,
+            ("for n in range(batch):", "for n in range(1):"),
+        ),
+        {"x.first-sample-only"},
+    ),
+]
+
+
+@pytest.mark.parametrize("mistake, expected", EXTRA, ids=[m.name for m, _ in EXTRA])
+def test_mistakes_beyond_the_catalogue(mistake: Mistake, expected: set[str]) -> None:
+    messages = failing_messages(mistake, SEEDS, public=False)
+    stated = [causes_in(message, mistake.function) for message in messages]
+    assert any(s & expected for s in stated), messages[:3]
+    wrong = [m for m, s in zip(messages, stated, strict=True) if s and not s & expected]
+    assert not wrong, wrong
+
+
+# ------------------------------------------------------------------ the transforms alone
+
+
+def random_cases(rng: np.random.Generator, count: int) -> list[tuple[str, ConvCase | PoolCase]]:
+    cases: list[tuple[str, ConvCase | PoolCase]] = []
+    for _ in range(count):
+        stride, padding, dilation = (int(v) for v in rng.integers(1, 4, size=3))
+        conv = draw_conv(rng, stride=stride, padding=padding, dilation=dilation)
+        cases += [(CONV_W, conv), (CONV_INPUT, conv)]
+        k = int(rng.integers(1, 5))
+        values = str(rng.choice(["normal", "ints", "constant", "negative"]))
+        pool_stride = None if rng.random() < 0.3 else int(rng.integers(1, k + 2))
+        padding = int(rng.integers(0, k // 2 + 1))
+        cases.append(
+            (
+                POOL,
+                draw_pool(rng, kernel_size=k, stride=pool_stride, padding=padding, values=values),
+            )
+        )
+    return cases
+
+
+def reference_answer(function: str, case: ConvCase | PoolCase) -> np.ndarray:
+    ref = paths.reference()
+    if isinstance(case, PoolCase):
+        kwargs: dict[str, int] = {"padding": case.padding}
+        if case.stride is not None:
+            kwargs["stride"] = case.stride
+        return ref.maxpool1d_backward(case.x, case.delta, case.kernel_size, **kwargs)
+    settings = dict(stride=case.stride, padding=case.padding, dilation=case.dilation)
+    if function == CONV_W:
+        return ref.conv1d_backward_w(case.x, case.delta, case.kernel_size, **settings)
+    return ref.conv1d_backward_input(case.delta, case.w, case.x.shape[2], **settings)
+
+
+def test_trusted_computations_agree_with_the_reference() -> None:
+    """With no knob turned, each engine is an independent correct implementation."""
+    rng = np.random.default_rng(7)
+    for function, case in random_cases(rng, 60):
+        if function == CONV_W:
+            mine = diagnosis._conv_w(case)
+        elif function == CONV_INPUT:
+            mine = diagnosis._conv_x(case)
+        else:
+            mine = diagnosis._pool(case, rule="first")
+        assert mine is not None
+        np.testing.assert_allclose(mine, reference_answer(function, case), rtol=0, atol=1e-12)
+
+
+def test_a_right_answer_is_never_diagnosed() -> None:
+    rng = np.random.default_rng(11)
+    for function, case in random_cases(rng, 60):
+        expected = reference_answer(function, case)
+        tolerance = TOLERANCE[case.x.dtype]
+        found = diagnosis.diagnose(function, case, expected, expected, tolerance=tolerance)
+        assert found == [], (function, case.describe(), found)
+
+
+def test_the_configured_tie_rule_is_never_called_a_mistake() -> None:
+    """Under rule R the expected answer routes ties by R; the other rules are the mistakes."""
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        case = draw_pool(rng, kernel_size=3, stride=int(rng.integers(1, 4)), values="constant")
+        for configured in ("first", "all", "split"):
+            expected = diagnosis._pool(case, rule=configured)
+            for student in diagnosis.TIE_RULES:
+                answer = diagnosis._pool(case, rule=student)
+                found = diagnosis.diagnose(
+                    POOL, case, answer, expected, tolerance=1e-9, tie_rule=configured
+                )
+                keys = {c.key for c in found}
+                assert f"p.ties-{configured}" not in keys
+                if student != configured and not np.allclose(answer, expected):
+                    assert f"p.ties-{student}" in keys, (configured, student, keys)
+
+
+@pytest.fixture
+def course_tie_rule() -> Iterator[Callable[[str], None]]:
+    """Switch the course's tie rule (config and reference); restored afterwards."""
+    yield lambda rule: config.use(config.CourseConfig(tie_rule=rule))
+    config.use(None)
+
+
+def test_tie_rule_comes_from_the_course_config(course_tie_rule) -> None:
+    course_tie_rule("split")
+    assert diagnosis.configured_tie_rule() == "split"
+
+
+@pytest.mark.parametrize("rule", ["all", "split"])
+def test_under_another_course_rule_first_is_the_mistake(rule: str, course_tie_rule) -> None:
+    """With ties routed to all (or split), the usual first-maximum code is the one named."""
+    course_tie_rule(rule)
+    correct_first = next(m for m in MISTAKES if m.name == "pool_last_max_wins_ties")
+    first = Mistake("first rule", POOL, "", correct_first.source.replace(">=", ">"))
+    messages = failing_messages(first, SEEDS, public=False)
+    assert messages, "the tie cases must fail under another rule"
+    for message in messages:  # tiny windows may fit other mistakes too, never the course's rule
+        assert "p.ties-first" in causes_in(message, POOL), message
+        assert f"p.ties-{rule}" not in causes_in(message, POOL), message
+    same = {"all": "pool_all_ties_get_delta", "split": "pool_splits_ties"}[rule]
+    assert failing_messages(next(m for m in MISTAKES if m.name == same), SEEDS, public=False) == []
+
+
+def test_exception_readings() -> None:
+    rng = np.random.default_rng(0)
+    case = draw_conv(rng, n=2, c_in=3, c_out=4, kernel_size=3, padding=2, outputs=9, unread=0)
+    assert case.x.shape[2] == 7  # a width that no other axis has
+    width = case.x.shape[2]
+    message = f"raised IndexError: index {width} is out of bounds for axis 2 with size {width}"
+    assert [c.key for c in diagnosis.diagnose_error(CONV_W, case, message)] == ["w.index-unpadded"]
+    message = "raised IndexError: index 3 is out of bounds for axis 1 with size 3"
+    assert [c.key for c in diagnosis.diagnose_error(CONV_INPUT, case, message)] == [
+        "x.index-channels"
+    ]
+    # a size that could be several axes (here N = 2 = ...) proves nothing: no reading
+    message = "raised IndexError: index 2 is out of bounds for axis 2 with size 2"
+    assert diagnosis.diagnose_error(CONV_W, case, message) == []
+    assert diagnosis.diagnose_error(CONV_W, case, "raised ValueError: bad") == []
+
+
+def test_messages_cite_real_handout_sections() -> None:
+    """Every anchor exists once in the handout, under a heading that is exactly its title."""
+    text = (REPO / "assignment" / "handout.md").read_text(encoding="utf-8")
+    for anchor, title in diagnosis.SECTIONS.items():
+        found = re.search(rf'<a id="{re.escape(anchor)}"></a>\s*\n\s*#+ (.+)', text)
+        assert found, anchor
+        assert re.sub(r"^\d+\. ", "", found.group(1).strip()) == title, anchor
+    for cause in diagnosis.CAUSES.values():
+        assert not cause.anchor or cause.anchor in diagnosis.SECTIONS, cause.key
+    for function in QUESTIONS:  # each cause is recognisable by its words
+        clauses = [cause.says for cause in causes_of(function).values()]
+        assert len(clauses) == len(set(clauses)), function
+        for a in clauses:
+            assert not any(a != b and a in b for b in clauses), a
