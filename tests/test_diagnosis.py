@@ -33,55 +33,13 @@ from cnn_backprop.cases import ConvCase, PoolCase, draw_conv, draw_pool
 from cnn_backprop.checks import TOLERANCE, SubmittedFunction
 from cnn_backprop.sandbox import CallResult, SubmissionError
 from cnn_backprop.suite import load_question, run_question
-from zoo.mistakes import CORRECT_DIR, MISTAKES, Mistake, submission_source
+from zoo.mistakes import CORRECT_DIR, DIAGNOSES, MISTAKES, Mistake, submission_source
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = (0, 1, 2, 3)
 CONV_W, CONV_INPUT, POOL = QUESTIONS
 
-# What each catalogued mistake should be called: the causes (diagnosis.CAUSES keys) whose
-# message describes it.  Several keys when the same bug shows differently on different cases
-# (values on one, an IndexError or a shape on another).
-EXPECTED: dict[str, set[str]] = {
-    "conv_w_forgot_stride": {"w.stride"},
-    "conv_w_forgot_padding": {"w.padding-none", "w.index-unpadded"},
-    "conv_w_forgot_dilation": {"w.dilation"},
-    "conv_w_pads_right_only": {"w.padding-right", "w.index-one-side"},
-    "conv_w_pads_every_axis": {"w.padding-all-axes"},
-    "conv_w_batch_mean": {"w.batch-mean"},
-    "conv_w_first_sample_only": {"w.first-sample"},
-    "conv_w_channel_axes_swapped": {"w.channels", "w.shape-channels"},
-    "conv_w_kernel_flipped": {"w.flip"},
-    "conv_w_float32_accumulation": {"precision-32"},
-    "conv_w_reverses_delta_in_place": {"inplace"},
-    "conv_input_forgot_flip": {"x.flip"},
-    "conv_input_no_zero_insertion": {"x.stride"},
-    "conv_input_flips_w_in_place": {"inplace"},
-    "conv_input_ignores_dilation": {"x.dilation"},
-    "conv_input_overwrites": {"x.overwrite"},
-    "conv_input_crops_wrong_end": {"x.crop-left"},
-    "conv_input_crop_off_by_one": {"x.crop-late"},
-    "conv_input_negative_index_crop": {"x.crop-negative"},
-    "conv_input_crops_one_side": {"x.crop-one-side", "shape-one-side"},
-    "conv_input_length_from_delta": {"x.missing-unread", "x.index-buffer"},
-    "conv_input_batch_mean": {"x.batch-mean"},
-    "conv_input_first_sample_only": {"x.first-sample"},
-    "conv_input_filter_axes_swapped": {"x.channels", "x.index-channels"},
-    "conv_input_reshape_not_transpose": {"x.reshape"},
-    "pool_last_max_wins_ties": {"p.ties-last"},
-    "pool_all_ties_get_delta": {"p.ties-all"},
-    "pool_splits_ties": {"p.ties-split"},
-    "pool_max_starts_at_zero": {"p.max-init"},
-    "pool_zero_padding": {"p.zero-pad"},
-    "pool_default_stride_one": {"p.default-stride"},
-    "pool_global_argmax": {"p.global"},
-    "pool_overwrites_overlaps": {"p.overwrite"},
-    "pool_window_start_off_by_one": {"p.window-late", "p.index-past-end"},
-    "pool_window_one_short": {"p.window-short"},
-    "pool_ignores_padding_offset": {"p.crop-left"},
-    "pool_shifts_x_in_place": {"inplace"},
-    "pool_output_shaped_like_delta": {"shape-like-delta"},
-}
+EXPECTED = DIAGNOSES  # what each catalogued mistake should be called (tests/zoo)
 
 
 def load_function(source: str, function: str) -> Callable[..., Any]:

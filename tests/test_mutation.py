@@ -68,3 +68,5 @@ def test_kill_matrix_command_reports_every_mistake_killed(capsys) -> None:
     assert f"killed on every seed: {len(zoo().MISTAKES)} of {len(zoo().MISTAKES)}" in out
     for mistake in zoo().MISTAKES:
         assert mistake.name in out
+    total = len(zoo().MISTAKES)
+    assert f"named by the feedback whenever killed: {total} of {total}" in out

@@ -106,7 +106,11 @@ class Row:
     named: int  # seeds on which a failing message named the expected diagnosis
 
 
-def kill_row(mistake: Any, seeds: Iterable[int], anchor: str | None = None) -> Row:
+def kill_row(mistake: Any, seeds: Iterable[int], expected: set[str] | None = None) -> Row:
+    """Run the mistake's question on ``seeds``; ``expected``: the diagnosis keys naming it."""
+    from .diagnosis import CAUSES
+
+    clauses = [CAUSES[key].says for key in expected or ()]
     env = functions(zoo().submission_source(mistake))
     tf = load_question(mistake.function)
     row = Row(mistake.name, mistake.function, 0, 0, {tc.name: 0 for tc in tf.test_cases}, 0)
@@ -117,7 +121,7 @@ def kill_row(mistake: Any, seeds: Iterable[int], anchor: str | None = None) -> R
         row.killed += bool(failed)
         for r in failed:
             row.cases[r.test_case.name] += 1
-        if anchor and any(anchor in (r.message or "") for r in failed):
+        if any(c in (r.message or "") for r in failed for c in clauses):
             row.named += 1
     return row
 
