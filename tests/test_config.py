@@ -142,3 +142,19 @@ def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str, course
     assert f'TIE_RULE = "{rule}"' in public_tests()["maxpool1d_backward.py"]
     for other in others:
         assert f'TIE_RULE = "{other}"' not in public_tests()["maxpool1d_backward.py"]
+
+
+@pytest.mark.parametrize("reveal", [False, True])
+def test_reveal_hidden_cases_shows_the_arrays_only_when_asked(
+    reveal: bool, course, tmp_path
+) -> None:
+    from cnn_backprop.mutation import zoo
+
+    course(reveal_hidden_cases=reveal)
+    mistake = next(m for m in zoo().MISTAKES if m.name == "conv_input_forgot_flip")
+    path = tmp_path / "student.py"
+    path.write_text(zoo().submission_source(mistake))
+    results = grade_file(path).results
+    hidden = next(t["output"] for t in results["tests"] if t["name"] == "conv1d_backward_input")
+    assert ("expected (" in hidden) is reveal
+    assert "Likely cause" in hidden

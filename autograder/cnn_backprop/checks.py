@@ -276,6 +276,8 @@ def _failure(
         return None  # the public test accepts it: it decides, not us
     if public and answer.shape == expected.shape and expected.size <= SHOWN_ENTRIES:
         text += f"\n  got      {_row(answer)}\n  expected {_row(expected)}"
+    elif not public and _reveal_hidden():  # the instructor chose to show hidden cases in full
+        text += "\n" + _reveal(name, case, answer, expected)
     if not finite:
         return text
     try:
@@ -285,6 +287,24 @@ def _failure(
     except Exception:  # feedback must never cost a grade: point to the section instead
         hint = diagnosis.pointer(name)
     return f"{text}\n{hint}"
+
+
+def _reveal_hidden() -> bool:
+    from . import config
+
+    return config.load().reveal_hidden_cases
+
+
+def _reveal(name: str, case: ConvCase | PoolCase, answer: np.ndarray, expected: np.ndarray) -> str:
+    """The whole hidden case: its inputs, the answer and the expected gradient."""
+    args, settings = _arguments(name, case)
+    labels = _QUESTIONS[name].inputs
+    lines = [f"  call: {name}(..., {', '.join(f'{k}={v}' for k, v in settings.items())})"]
+    for label, value in zip(labels, args, strict=False):
+        lines.append(f"  {label} {value.shape} = {_row(value)}")
+    lines.append(f"  got      {answer.shape} = {_row(answer)}")
+    lines.append(f"  expected {expected.shape} = {_row(expected)}")
+    return "\n".join(lines)
 
 
 def _row(a: np.ndarray) -> str:
