@@ -12,8 +12,8 @@ from __future__ import annotations
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from cnn_backprop import QUESTIONS
-from cnn_backprop.mutation import correct_sources, expected_wrong, survivors, zoo
+from cnn_backprop import QUESTIONS, config
+from cnn_backprop.mutation import correct_sources, expected_wrong, in_scope, survivors, zoo
 
 SEEDS = range(200)
 RULES = ("first", "all", "split")
@@ -33,14 +33,18 @@ def pool():
         yield executor
 
 
+@pytest.mark.parametrize("scope", ["full", "note"])
 @pytest.mark.parametrize("rule", RULES)
-def test_every_mistake_loses_points_on_every_seed(rule: str, pool) -> None:
+def test_every_mistake_loses_points_on_every_seed(rule: str, scope: str, pool) -> None:
+    course = config.parse({"tie_rule": rule, "scope": scope})
     mistakes = [
-        m for m in expected_wrong(zoo().MISTAKES, rule) if rule == "first" or m.function == POOL
+        m
+        for m in in_scope(expected_wrong(zoo().MISTAKES, rule), course)
+        if rule == "first" or m.function == POOL
     ]
     jobs = {
         m.name: pool.submit(
-            survivors, zoo().submission_source(m), (m.function,), SEEDS, rule, full=False
+            survivors, zoo().submission_source(m), (m.function,), SEEDS, course, full=False
         )
         for m in mistakes
     }
@@ -48,16 +52,31 @@ def test_every_mistake_loses_points_on_every_seed(rule: str, pool) -> None:
     assert not escaped, f"mistakes that kept full marks on some seed: {escaped}"
 
 
-@pytest.mark.parametrize("rule", RULES)
-def test_correct_styles_keep_full_marks_on_every_seed(rule: str, pool) -> None:
+@pytest.mark.parametrize(
+    ("rule", "scope"), [("first", "full"), ("all", "full"), ("split", "full"), ("first", "note")]
+)
+def test_correct_styles_keep_full_marks_on_every_seed(rule: str, scope: str, pool) -> None:
+    course = config.parse({"tie_rule": rule, "scope": scope})
     sources = correct_sources(rule)
     assert len(sources) >= 6
+    if rule != "first":  # only pooling changes, and every style then has the rule's same pooling
+        sources = dict(list(sources.items())[:1])
     jobs = {
-        name: pool.submit(survivors, text, _questions(rule), SEEDS, rule, full=True)
+        name: pool.submit(survivors, text, _questions(rule), SEEDS, course, full=True)
         for name, text in sources.items()
     }
     lost = {name: job.result()[:3] for name, job in jobs.items() if job.result()}
     assert not lost, f"correct solutions that lost points: {lost}"
+
+
+def test_out_of_scope_mistakes_are_invisible_in_the_note_scope() -> None:
+    """The scope really restricts the cases: what it excludes, no case can see."""
+    course = config.parse({"scope": "note"})
+    hidden = [m for m in zoo().MISTAKES if m not in in_scope(zoo().MISTAKES, course)]
+    assert len(hidden) == len(zoo().NEEDS)
+    for m in hidden:
+        assert survivors(zoo().submission_source(m), (m.function,), range(5), course, full=False)
+    config.use(None)
 
 
 def test_kill_matrix_command_reports_every_mistake_killed(capsys) -> None:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import config
+
 
 @dataclass(frozen=True)
 class ConvCase:
@@ -104,7 +106,18 @@ def draw_conv(
     unread: int | None = None,
     dtype: type = np.float64,
 ) -> ConvCase:
-    """A random convolution problem; ``outputs`` fixes W_out and ``unread`` the trailing inputs."""
+    """A random convolution problem; ``outputs`` fixes W_out and ``unread`` the trailing inputs.
+
+    Features the course leaves out (``config.FEATURES``) are held at the note's setting.
+    """
+    on = config.load().enabled
+    n = n if on("batch") else 1
+    c_in, c_out = (c_in, c_out) if on("channels") else (1, 1)
+    stride = stride if on("stride") else 1
+    padding = padding if on("padding") else 0
+    dilation = dilation if on("dilation") else 1
+    dtype = dtype if on("float32") else np.float64
+    unread = None if unread is None else min(unread, stride - 1)
     n, c_in, c_out = _pick(rng, n, 1, 3), _pick(rng, c_in, 1, 4), _pick(rng, c_out, 1, 4)
     k = _pick(rng, kernel_size, 1, 5)
     w_out = _pick(rng, outputs, 1, 6)
@@ -137,10 +150,18 @@ def draw_pool(
     """A random pooling problem.
 
     ``values``: ``normal`` (no ties), ``ints`` (small integers: many ties), ``constant``
-    (some windows entirely equal) or ``negative`` (every value below zero).
+    (some windows entirely equal) or ``negative`` (every value below zero).  Features the
+    course leaves out are held at the note's setting (stride: the default, windows side by side).
     """
+    on = config.load().enabled
+    n = n if on("batch") else 1
+    c = c if on("channels") else 1
+    stride = stride if on("stride") else None
+    padding = padding if on("padding") else 0
+    dtype = dtype if on("float32") else np.float64
     k = _pick(rng, kernel_size, 1, 4)
     s = k if stride is None else stride
+    unread = None if unread is None else min(unread, s - 1)
     n, c, w_out = _pick(rng, n, 1, 3), _pick(rng, c, 1, 3), _pick(rng, outputs, 1, 6)
     spare = _pick(rng, unread, 0, s - 1)
     width = s * (w_out - 1) + k + spare - 2 * padding

@@ -100,7 +100,7 @@ def _positive(text: str) -> int:
 def cmd_mutants(args: argparse.Namespace) -> int:
     from .mutation import main as kill_matrix
 
-    return kill_matrix(args.seeds, args.tie_rule)
+    return kill_matrix(args.seeds, args.tie_rule, scope=args.scope)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--seeds", type=int, default=200, help="seeds per mistake (default: 200)")
     p.add_argument("--tie-rule", default="first", choices=("first", "all", "split"))
+    p.add_argument("--scope", default="full", choices=("full", "note"))
     p.set_defaults(func=cmd_mutants)
 
     args = parser.parse_args(argv)

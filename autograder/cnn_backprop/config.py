@@ -9,7 +9,9 @@ an instructor edits::
         "group_points": {"maxpool1d_backward": {"ties": 2}},
         "public_tests_count": true,
         "hidden_visibility": "after_published",
-        "reveal_hidden_cases": false
+        "reveal_hidden_cases": false,
+        "scope": "full",
+        "features": {"dilation": false}
     }}]
 
 Every key is optional; ``cnn-backprop build`` prints the effective values.
@@ -25,6 +27,10 @@ from . import QUESTIONS, paths
 
 PLUGIN = "cnn_backprop.otter_plugin.SandboxedGrading"
 TIE_RULES = ("first", "all", "split")
+SCOPES = ("full", "note")
+# what the hidden cases may use beyond the note's setting (one sample, one channel, stride 1,
+# no padding or dilation, float64); scope "note" turns all of them off
+FEATURES = ("batch", "channels", "stride", "padding", "dilation", "float32")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
 
@@ -42,6 +48,11 @@ class CourseConfig:
     public_tests_count: bool = True
     hidden_visibility: str = "after_published"
     reveal_hidden_cases: bool = False
+    scope: str = "full"
+    features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+
+    def enabled(self, feature: str) -> bool:
+        return self.features.get(feature, True)
 
     @property
     def total(self) -> float:
@@ -94,7 +105,20 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
     visibility = block.get("hidden_visibility", defaults.hidden_visibility)
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{where}: hidden_visibility must be one of {VISIBILITIES}")
-    return CourseConfig(tie_rule, points, group_points, public, visibility, reveal)
+    scope = block.get("scope", defaults.scope)
+    if scope not in SCOPES:
+        raise ConfigError(f"{where}: scope must be one of {SCOPES}, got {scope!r}")
+    features = dict.fromkeys(FEATURES, scope == "full")
+    given_features = block.get("features", {})
+    if not isinstance(given_features, dict):
+        raise ConfigError(f"{where}: features must map feature names to true or false")
+    for name, value in given_features.items():
+        if name not in FEATURES:
+            raise ConfigError(f"{where}: features.{name}: unknown ({', '.join(FEATURES)})")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
+        features[name] = value
+    return CourseConfig(tie_rule, points, group_points, public, visibility, reveal, scope, features)
 
 
 def _positive(value: Any, key: str, zero: bool = False) -> float:

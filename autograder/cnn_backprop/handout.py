@@ -129,6 +129,32 @@ def select_for_course(text: str) -> str:
     return "\n".join(out)
 
 
+SCOPE_LINES = {
+    "batch": ("batches of several samples (N > 1)", "one sample (N = 1)"),
+    "channels": ("several input and output channels", "one channel (C_in = C_out = 1)"),
+    "stride": (
+        "stride 2-4 (conv), and pooling windows that overlap or leave gaps",
+        "stride 1 for the convolution, and pooling windows side by side (the default stride)",
+    ),
+    "padding": ("zero padding (conv) and -inf padding (pooling)", "no padding"),
+    "dilation": ("dilation 2-3", "no dilation (dilation = 1)"),
+    "float32": ("float32 as well as float64 inputs", "float64 inputs only"),
+}
+
+
+def scope_text() -> str:
+    """The course's scope as a list for the handout: exactly what the hidden tests use."""
+    course = config.load()
+    lines = [
+        f"  - {SCOPE_LINES[f][0] if course.enabled(f) else SCOPE_LINES[f][1]}"
+        for f in config.FEATURES
+    ]
+    rule = {"first": "first maximal element", "all": "every maximal element",
+            "split": "shared equally"}[course.tie_rule]  # fmt: skip
+    lines.append(f"  - ties in max-pooling, routed by this course's rule ({rule})")
+    return "\n".join(lines)
+
+
 def gradcheck_source() -> str:
     text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
     kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
@@ -186,6 +212,10 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
             markdown.append(_fill_values(line, number))
             continue
         kind, arg = match.group(1), match.group(2)
+        if kind == "scope":  # what the hidden tests use: stated from the course configuration
+            markdown.append(scope_text())
+            seen.setdefault(kind, []).append("")
+            continue
         if kind == "figure":
             if arg not in figures.FIGURES:
                 raise HandoutError(f"assignment/handout.md:{number}: no figure named {arg!r}")

@@ -58,6 +58,12 @@ def expected_wrong(mistakes: Iterable[Any], tie_rule: str) -> list[Any]:
     return [m for m in mistakes if m.name != TIE_RULE_MISTAKES.get(tie_rule)]
 
 
+def in_scope(mistakes: Iterable[Any], course: config.CourseConfig) -> list[Any]:
+    """The mistakes a course's cases can see: those whose features are all on."""
+    needs = getattr(zoo(), "NEEDS", {})
+    return [m for m in mistakes if all(course.enabled(f) for f in needs.get(m.name, ()))]
+
+
 def correct_sources(tie_rule: str) -> dict[str, str]:
     """Correct submissions under ``tie_rule``: the styles, with the rule's own pooling."""
     styles = correct_styles()
@@ -69,7 +75,12 @@ def correct_sources(tie_rule: str) -> dict[str, str]:
 
 
 def survivors(
-    source: str, questions: Iterable[str], seeds: Iterable[int], tie_rule: str, *, full: bool
+    source: str,
+    questions: Iterable[str],
+    seeds: Iterable[int],
+    course: config.CourseConfig,
+    *,
+    full: bool,
 ) -> list[tuple[str, int, str]]:
     """Run ``source`` against the suites of ``questions``.
 
@@ -77,7 +88,7 @@ def survivors(
     stopping at the first failure of each seed.  ``full=True`` (a correct solution): return
     (question, seed, message) for every case that failed.
     """
-    config.use(config.CourseConfig(tie_rule=tie_rule))
+    config.use(course)
     env = functions(source)
     found = []
     for question in questions:
@@ -126,10 +137,10 @@ def kill_row(mistake: Any, seeds: Iterable[int], expected: set[str] | None = Non
     return row
 
 
-def main(seeds: int, tie_rule: str, out: Any = None) -> int:
+def main(seeds: int, tie_rule: str, out: Any = None, scope: str = "full") -> int:
     """Print the kill matrix for ``seeds`` seeds under ``tie_rule``; 0 if every mistake dies."""
     previous = config.load()
-    config.use(config.CourseConfig(tie_rule=tie_rule))
+    config.use(config.parse({"tie_rule": tie_rule, "scope": scope}))
     try:
         return _matrix(seeds, tie_rule, out or sys.stdout)
     finally:
@@ -140,9 +151,14 @@ def _matrix(seeds: int, tie_rule: str, out: Any) -> int:
     anchors = getattr(zoo(), "DIAGNOSES", {})
     rows = [
         kill_row(m, range(seeds), anchors.get(m.name))
-        for m in expected_wrong(zoo().MISTAKES, tie_rule)
+        for m in in_scope(expected_wrong(zoo().MISTAKES, tie_rule), config.load())
     ]
-    print(f"kill matrix: {len(rows)} mistakes x {seeds} seeds, tie rule '{tie_rule}'", file=out)
+    scope = config.load().scope
+    print(
+        f"kill matrix: {len(rows)} mistakes x {seeds} seeds, tie rule '{tie_rule}', "
+        f"scope '{scope}'",
+        file=out,
+    )
     print("(each cell: % of seeds on which the case failed; '.' never)\n", file=out)
     for question in QUESTIONS:
         mine = [r for r in rows if r.function == question]

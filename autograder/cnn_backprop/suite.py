@@ -8,6 +8,7 @@ of Otter's exception-based format, so the same file runs under pytest, under Ott
 
 from __future__ import annotations
 
+import ast
 import re
 import zlib
 from collections.abc import Callable
@@ -22,16 +23,20 @@ from otter.test_files.abstract_test import TestCase, TestCaseResult
 from . import config, paths
 
 
-def case(points: float, *, hidden: bool = True) -> Callable[[Callable[..., None]], Callable]:
+def case(
+    points: float, *, hidden: bool = True, needs: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Callable]:
     """Register a pytest test function as a case of this file's Otter question.
 
     The function is returned unchanged (pytest collects it); Otter finds the ``test_case``
-    stored next to it in the module's globals.
+    stored next to it in the module's globals.  ``needs``: the course features (see
+    ``config.FEATURES``) the case is about; it is dropped when one of them is off.
     """
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
         label = func.__name__.removeprefix("test_")
         otter_case = test_case(name=label, points=points, hidden=hidden)(func)
+        otter_case.needs = tuple(needs)
         func.__globals__[f"_otter_case_{label}"] = otter_case
         return func
 
@@ -42,12 +47,20 @@ def load_question(question: str, files: list[Path] | None = None) -> ExceptionTe
     """One Otter test file per question: its public cases, then its hidden cases."""
     files = files or paths.suite_files(question)
     merged: list[TestCase] = []
+    course = config.load()
     for path in files:
         tf = ExceptionTestFile.from_string(suite_source(path), path=str(path))
         if tf.name != question:
             raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
-        merged.extend(tf.test_cases)
-    merged = course_points(question, merged, config.load())
+        needs = public_needs(path)
+        for tc in tf.test_cases:
+            required = getattr(tc.body, "needs", None) or needs.get(tc.name, ())
+            unknown = set(required) - set(config.FEATURES)
+            if unknown:
+                raise ValueError(f"{path}: case {tc.name!r} needs unknown features {unknown}")
+            if all(course.enabled(f) for f in required):
+                merged.append(tc)
+    merged = course_points(question, merged, course)
     return ExceptionTestFile(question, str(files[-1]), merged, all_or_nothing=False)
 
 
@@ -79,12 +92,44 @@ def course_points(question: str, cases: list[TestCase], course: config.CourseCon
     return [replace(tc, points=w * scale) for tc, w in zip(cases, weights, strict=True)]
 
 
+def public_needs(path: Path) -> dict[str, tuple[str, ...]]:
+    """A public file's ``NEEDS`` (case name -> features), read without running the file."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "NEEDS" for t in node.targets
+        ):
+            return {k: tuple(v) for k, v in ast.literal_eval(node.value).items()}
+    return {}
+
+
+def in_scope(path: Path, text: str) -> str:
+    """A public file's text without the registrations of the cases the course leaves out."""
+    course = config.load()
+    dropped = {
+        name for name, needs in public_needs(path).items()
+        if not all(course.enabled(f) for f in needs)
+    }  # fmt: skip
+    if not dropped:
+        return text
+    lines = text.splitlines(keepends=True)
+    for node in ast.parse(text).body:
+        call = node.value if isinstance(node, ast.Assign) else None
+        inner = call.func if isinstance(call, ast.Call) else None
+        if isinstance(inner, ast.Call) and any(
+            k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value in dropped
+            for k in inner.keywords
+        ):
+            for i in range(node.lineno - 1, node.end_lineno or node.lineno):
+                lines[i] = ""
+    return "".join(lines)
+
+
 TIE_RULE_LINE = re.compile(r'^TIE_RULE = "\w+"', re.MULTILINE)
 
 
 def suite_source(path: Path) -> str:
     """A suite file's text, with the course's tie rule written in (public tests state it)."""
-    text = path.read_text(encoding="utf-8")
+    text = in_scope(path, path.read_text(encoding="utf-8"))
     return TIE_RULE_LINE.sub(f'TIE_RULE = "{config.load().tie_rule}"', text, count=1)
 
 

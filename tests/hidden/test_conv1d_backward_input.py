@@ -21,7 +21,7 @@ def test_note_setting(conv1d_backward_input, rng):
     check(conv1d_backward_input, draw_conv(rng, n=1, c_in=1, c_out=1, kernel_size=3, outputs=4))
 
 
-@case(points=1)
+@case(points=1, needs=("batch", "channels"))
 def test_batch_and_channels(conv1d_backward_input, rng):
     for _ in range(DRAWS):
         n, c_in, c_out = (int(v) for v in rng.integers(2, 5, size=3))
@@ -52,7 +52,7 @@ def test_kernel_spans_input(conv1d_backward_input, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("stride",))
 def test_stride(conv1d_backward_input, rng):
     """Stride 2-4, including widths whose trailing inputs no window reads."""
     for stride in (2, 3, 4):
@@ -62,13 +62,13 @@ def test_stride(conv1d_backward_input, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("padding",))
 def test_padding(conv1d_backward_input, rng):
     for padding in (1, 2, 3):
         check(conv1d_backward_input, draw_conv(rng, padding=padding))
 
 
-@case(points=1)
+@case(points=1, needs=("dilation",))
 def test_dilation(conv1d_backward_input, rng):
     for dilation in (2, 3):
         check(
@@ -77,7 +77,7 @@ def test_dilation(conv1d_backward_input, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("float32",))
 def test_float32(conv1d_backward_input, rng):
     """float32 inputs: a float32 or float64 answer is accepted (tolerance 1e-4 of scale)."""
     for _ in range(DRAWS):
@@ -86,7 +86,7 @@ def test_float32(conv1d_backward_input, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("batch", "stride", "padding", "dilation"))
 def test_everything_at_once(conv1d_backward_input, rng):
     """Batch, channels, stride, padding and dilation together."""
     for _ in range(DRAWS):

@@ -21,7 +21,7 @@ def test_note_setting(conv1d_backward_w, rng):
     check(conv1d_backward_w, draw_conv(rng, n=1, c_in=1, c_out=1, kernel_size=3, outputs=4))
 
 
-@case(points=1)
+@case(points=1, needs=("batch", "channels"))
 def test_batch_and_channels(conv1d_backward_w, rng):
     for _ in range(DRAWS):
         n, c_in, c_out = (int(v) for v in rng.integers(2, 5, size=3))
@@ -52,20 +52,20 @@ def test_kernel_spans_input(conv1d_backward_w, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("stride",))
 def test_stride(conv1d_backward_w, rng):
     """Stride 2-4, including widths whose trailing inputs no window reads."""
     for stride in (2, 3, 4):
         check(conv1d_backward_w, draw_conv(rng, stride=stride, unread=int(rng.integers(1, stride))))
 
 
-@case(points=1)
+@case(points=1, needs=("padding",))
 def test_padding(conv1d_backward_w, rng):
     for padding in (1, 2, 3):
         check(conv1d_backward_w, draw_conv(rng, padding=padding))
 
 
-@case(points=1)
+@case(points=1, needs=("dilation",))
 def test_dilation(conv1d_backward_w, rng):
     for dilation in (2, 3):
         check(
@@ -74,14 +74,14 @@ def test_dilation(conv1d_backward_w, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("float32",))
 def test_float32(conv1d_backward_w, rng):
     """float32 inputs: a float32 or float64 answer is accepted (tolerance 1e-4 of scale)."""
     for _ in range(DRAWS):
         check(conv1d_backward_w, draw_conv(rng, dtype=np.float32, stride=int(rng.integers(1, 3))))
 
 
-@case(points=1)
+@case(points=1, needs=("batch", "stride", "padding", "dilation"))
 def test_everything_at_once(conv1d_backward_w, rng):
     """Batch, channels, stride, padding and dilation together."""
     for _ in range(DRAWS):

@@ -23,7 +23,7 @@ def test_note_setting(maxpool1d_backward, rng):
     )
 
 
-@case(points=0.5)
+@case(points=0.5, needs=("batch", "channels"))
 def test_batch_and_channels(maxpool1d_backward, rng):
     for _ in range(DRAWS):
         n, c = (int(v) for v in rng.integers(2, 5, size=2))
@@ -45,7 +45,7 @@ def test_window_spans_input(maxpool1d_backward, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("stride",))
 def test_overlapping_windows(maxpool1d_backward, rng):
     """Stride < window: an input that wins several windows collects all their deltas."""
     for _ in range(DRAWS):
@@ -56,7 +56,7 @@ def test_overlapping_windows(maxpool1d_backward, rng):
         )
 
 
-@case(points=0.5)
+@case(points=0.5, needs=("stride",))
 def test_gaps_between_windows(maxpool1d_backward, rng):
     """Stride > window: inputs between windows get zero."""
     for _ in range(DRAWS):
@@ -103,7 +103,7 @@ def test_all_negative(maxpool1d_backward, rng):
         )
 
 
-@case(points=1)
+@case(points=1, needs=("padding",))
 def test_padding(maxpool1d_backward, rng):
     """-inf padding (at most kernel_size // 2) is never a winner, even over negative inputs."""
     for values in ("negative", "ints", "normal"):
@@ -130,7 +130,7 @@ def test_default_stride(maxpool1d_backward, rng):
         )
 
 
-@case(points=0.5)
+@case(points=0.5, needs=("float32",))
 def test_float32(maxpool1d_backward, rng):
     for _ in range(DRAWS):
         k = int(rng.integers(2, 4))

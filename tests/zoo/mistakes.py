@@ -24,6 +24,7 @@ __all__ = [
     "DIAGNOSES",
     "FUNCTIONS",
     "MISTAKES",
+    "NEEDS",
     "Mistake",
     "submission_source",
 ]
@@ -457,4 +458,30 @@ DIAGNOSES: dict[str, set[str]] = {
     "pool_ignores_padding_offset": {"p.crop-left"},
     "pool_shifts_x_in_place": {"inplace"},
     "pool_output_shaped_like_delta": {"shape-like-delta"},
+}
+
+
+# The course features (cnn_backprop.config.FEATURES) a mistake needs before any case can see
+# it: with one of them off (scope "note" turns them all off) it is not a mistake in scope.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "conv_w_forgot_stride": ("stride",),
+    "conv_w_forgot_padding": ("padding",),
+    "conv_w_forgot_dilation": ("dilation",),
+    "conv_w_pads_right_only": ("padding",),
+    "conv_w_pads_every_axis": ("padding",),
+    "conv_w_batch_mean": ("batch",),
+    "conv_w_first_sample_only": ("batch",),
+    "conv_w_channel_axes_swapped": ("channels",),
+    "conv_input_no_zero_insertion": ("stride",),
+    "conv_input_ignores_dilation": ("dilation",),
+    "conv_input_crops_wrong_end": ("padding",),
+    "conv_input_crops_one_side": ("padding",),
+    "conv_input_length_from_delta": ("stride",),
+    "conv_input_batch_mean": ("batch",),
+    "conv_input_first_sample_only": ("batch",),
+    "conv_input_filter_axes_swapped": ("channels",),
+    "conv_input_reshape_not_transpose": ("channels",),
+    "pool_zero_padding": ("padding",),
+    "pool_overwrites_overlaps": ("stride",),
+    "pool_ignores_padding_offset": ("padding",),
 }
