@@ -100,9 +100,27 @@ def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
             _check(libc.mount(b"none", path.encode(), b"tmpfs", empty, b"size=4k,mode=000"), path)
         elif os.path.exists(path):
             _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), path)
+    interpreter = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
     for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
-        if os.path.isdir(scratch):  # a quota, and writes there vanish with the namespace
-            libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=" + size + b",mode=1777")
+        if not os.path.isdir(scratch):
+            continue
+        # the interpreter may live there (a CI checkout under /tmp): keep a handle on it, lay
+        # the fresh tmpfs over the folder, then bind the interpreter back at the same path
+        kept = {
+            path: os.open(path, os.O_PATH | os.O_DIRECTORY)
+            for path in interpreter
+            if path.startswith(scratch + os.sep) and os.path.isdir(path)
+        }
+        # a quota, and writes there vanish with the namespace
+        libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=" + size + b",mode=1777")
+        for path, fd in kept.items():
+            os.makedirs(path, exist_ok=True)
+            _check(
+                libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC,
+                           None),
+                f"keep {path}",
+            )  # fmt: skip
+            os.close(fd)
 
 
 def hidden_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
