@@ -59,7 +59,8 @@ class Protections:
 # Linux constants (sched.h, mount.h); os.unshare only exists from Python 3.12
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC = 0x00020000, 0x40000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 8, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 UID_BASE = 100_000  # sandbox uids: UID_BASE + the grading process's pid, unique per worker
 
 
@@ -100,27 +101,54 @@ def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
             _check(libc.mount(b"none", path.encode(), b"tmpfs", empty, b"size=4k,mode=000"), path)
         elif os.path.exists(path):
             _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), path)
-    interpreter = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
-    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
-        if not os.path.isdir(scratch):
+    _chroot_into_minimal_root()
+
+
+# What the child's filesystem holds: the system's programs and libraries (read-only), the
+# interpreter, and nothing else: no checkouts, no home folders, no other copy of the grader.
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
+DEVICES = ("null", "zero", "random", "urandom")
+
+
+def _chroot_into_minimal_root() -> None:
+    """Build a root from a whitelist, on a tmpfs visible only in this namespace; chroot to it."""
+    libc = _libc()
+    interpreter = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)})
+    paths = [p for p in (*SYSTEM_PATHS, *interpreter) if os.path.lexists(p)]
+    devices = [f"/dev/{d}" for d in DEVICES if os.path.exists(f"/dev/{d}")]
+    # handles first: the new root's tmpfs may cover where they live (a checkout under /tmp)
+    handles = {
+        p: os.open(p, os.O_PATH) for p in (*paths, *devices) if not os.path.islink(p)
+    }  # fmt: skip
+    root = "/mnt" if os.path.isdir("/mnt") else "/tmp"
+    _check(libc.mount(b"none", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755"), root)
+    for path in (*paths, *devices):
+        target = root + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if path not in handles:  # /bin -> usr/bin and friends
+            os.symlink(os.readlink(path), target)
             continue
-        # the interpreter may live there (a CI checkout under /tmp): keep a handle on it, lay
-        # the fresh tmpfs over the folder, then bind the interpreter back at the same path
-        kept = {
-            path: os.open(path, os.O_PATH | os.O_DIRECTORY)
-            for path in interpreter
-            if path.startswith(scratch + os.sep) and os.path.isdir(path)
-        }
-        # a quota, and writes there vanish with the namespace
-        libc.mount(b"none", scratch.encode(), b"tmpfs", empty, b"size=" + size + b",mode=1777")
-        for path, fd in kept.items():
-            os.makedirs(path, exist_ok=True)
-            _check(
-                libc.mount(f"/proc/self/fd/{fd}".encode(), path.encode(), None, MS_BIND | MS_REC,
-                           None),
-                f"keep {path}",
-            )  # fmt: skip
-            os.close(fd)
+        if path in devices:
+            open(target, "w").close()
+        else:
+            os.makedirs(target, exist_ok=True)
+        source = f"/proc/self/fd/{handles[path]}".encode()
+        _check(libc.mount(source, target.encode(), None, MS_BIND | MS_REC, None), path)
+        if path not in devices:  # read-only where the platform lets us (best effort)
+            libc.mount(None, target.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
+        os.close(handles[path])
+    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
+        # writable, with a quota, and gone with the namespace
+        os.makedirs(root + scratch, exist_ok=True)
+        _check(
+            libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
+                       b"size=" + size + b",mode=1777"),
+            scratch,
+        )  # fmt: skip
+    os.makedirs(root + "/proc", exist_ok=True)  # mounted once we are PID 1 of our namespace
+    os.chroot(root)
+    os.chdir("/")
 
 
 def hidden_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
