@@ -122,6 +122,16 @@ def _chroot_into_minimal_root() -> None:
     }  # fmt: skip
     root = "/mnt" if os.path.isdir("/mnt") else "/tmp"
     _check(libc.mount(b"none", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755"), root)
+    # the private tmp folders first: the interpreter may then be bound inside one of them
+    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
+        # writable, with a quota, and gone with the namespace
+        os.makedirs(root + scratch, exist_ok=True)
+        _check(
+            libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
+                       b"size=" + size + b",mode=1777"),
+            scratch,
+        )  # fmt: skip
     for path in (*paths, *devices):
         target = root + path
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -137,15 +147,6 @@ def _chroot_into_minimal_root() -> None:
         if path not in devices:  # read-only where the platform lets us (best effort)
             libc.mount(None, target.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
         os.close(handles[path])
-    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
-    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
-        # writable, with a quota, and gone with the namespace
-        os.makedirs(root + scratch, exist_ok=True)
-        _check(
-            libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
-                       b"size=" + size + b",mode=1777"),
-            scratch,
-        )  # fmt: skip
     os.makedirs(root + "/proc", exist_ok=True)  # mounted once we are PID 1 of our namespace
     os.chroot(root)
     os.chdir("/")
