@@ -158,3 +158,19 @@ def test_reveal_hidden_cases_shows_the_arrays_only_when_asked(
     hidden = next(t["output"] for t in results["tests"] if t["name"] == "conv1d_backward_input")
     assert ("expected (" in hidden) is reveal
     assert "Likely cause" in hidden
+
+
+@pytest.mark.parametrize(
+    ("show_hidden", "expected"), [(False, "hidden"), (True, "after_published")]
+)
+def test_visibility_follows_otter_show_hidden_when_unset(
+    show_hidden, expected, monkeypatch
+) -> None:
+    config.use(None)
+    block = {"plugins": [config.PLUGIN], "show_hidden": show_hidden}
+    monkeypatch.setattr(config, "read_otter_config", lambda: block)
+    try:
+        assert config.load().hidden_visibility == expected
+    finally:
+        monkeypatch.undo()
+        config.use(None)

@@ -159,7 +159,12 @@ def load() -> CourseConfig:
     global _current
     if _current is None:
         otter = read_otter_config()
-        course = parse(plugin_block(otter))
+        block = plugin_block(otter)
+        if isinstance(block, dict) and "hidden_visibility" not in block:
+            # unset: follow Otter's own show_hidden, as Otter would
+            shown = "after_published" if otter.get("show_hidden") else "hidden"
+            block = {**block, "hidden_visibility": shown}
+        course = parse(block)
         possible = otter.get("points_possible")
         if possible is not None and abs(float(possible) - course.total) > 1e-9:
             raise ConfigError(
