@@ -75,7 +75,8 @@ def run_attack(tmp_path: Path) -> None:
     details = next(t["output"] for t in results["tests"] if t["name"].startswith("grading"))
     assert f"ran {marker}" in details  # the attack really ran
     assert "private filesystem view" in details
-    assert "PermissionError" in json.dumps(results)
+    # the checkout is not there at all in the child's root (or, at least, not readable)
+    assert "FileNotFoundError" in json.dumps(results) or "PermissionError" in json.dumps(results)
     assert not Path(f"/tmp/{marker}").exists()
     leftovers = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
