@@ -25,6 +25,7 @@ MEMORY_BYTES = 1024 * 1024 * 1024
 OUTPUT_BYTES = 4 * 1024 * 1024  # printed output beyond this is refused (EFBIG), not stored
 OPEN_FILES = 64
 PROCESSES = 64  # enforced only for a non-root uid; counts threads too
+UNPRIVILEGED_EXTRA_PROCESSES = 4  # grading as a user: NPROC counts all of the user's processes
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,10 @@ def child_preexec(
         resource.RLIMIT_FSIZE: OUTPUT_BYTES,
         resource.RLIMIT_NOFILE: OPEN_FILES,
         resource.RLIMIT_CORE: 0,
-        resource.RLIMIT_NPROC: PROCESSES + (0 if os.geteuid() == 0 else _user_processes()),
+        # without root there is no cgroup to cap the total memory: allow few extra processes
+        resource.RLIMIT_NPROC: (
+            PROCESSES if os.geteuid() == 0 else _user_processes() + UNPRIVILEGED_EXTRA_PROCESSES
+        ),
     }
     for limit, value in limits.items():
         _soft, hard = resource.getrlimit(limit)
