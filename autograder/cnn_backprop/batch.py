@@ -542,24 +542,10 @@ def _memory_stats() -> dict[str, int]:
 
 def _failed_record(job: Job, digest: str, settings: dict[str, Any], why: str) -> dict[str, Any]:
     """When a worker process itself died on a submission: a zero with the reason."""
-    from .grader import write_results
+    from .grader import grader_error_results, write_results
 
     folder = Path(settings["out"]) / job.key
-    results = {
-        "score": 0,
-        "output": "The autograder itself failed on this submission; your instructor has the "
-        "details. This is not a problem with your code.",
-        "tests": [
-            {
-                "name": "autograder error",
-                "score": 0,
-                "max_score": 0,
-                "status": "failed",
-                "visibility": "hidden",
-                "output": why,
-            }
-        ],
-    }
+    results = grader_error_results(why)
     write_results(results, folder / RESULTS_FILE)
     record = {
         "format": RECORD_FORMAT,

@@ -89,12 +89,6 @@ def identity_of(content: bytes, metadata: dict[str, Any] | None) -> str:
     return "sha256:" + hashlib.sha256(content).hexdigest()
 
 
-def load_config() -> dict[str, Any]:
-    path = paths.root() / "otter_config.json"
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def grade_file(
     path: str | Path,
     *,
@@ -110,7 +104,7 @@ def grade_file(
     started = time.monotonic()
     name = Path(path).name
     try:
-        config = config if config is not None else load_config()
+        config = config if config is not None else course_config.read_otter_config()
         questions = [load_question(q) for q in QUESTIONS]
     except Exception as exc:  # our own files are broken: say so, score nothing
         return _grader_error(name, exc, started)
@@ -156,7 +150,7 @@ def ungradable(
     """
     started = time.monotonic()
     try:
-        config = config if config is not None else load_config()
+        config = config if config is not None else course_config.read_otter_config()
         questions = [load_question(q) for q in QUESTIONS]
     except Exception as exc:
         return _grader_error(name, exc, started)
@@ -220,23 +214,31 @@ def _finish(
 def _grader_error(name: str, exc: BaseException, started: float) -> Outcome:
     """Last resort: a valid results file with zero and an 'autograder error' entry."""
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    results = {
-        "score": 0,
-        "execution_time": round(time.monotonic() - started, 3),
-        "output": "The autograder itself failed on this submission; your instructor has the "
-        "details. This is not a problem with your code.",
-        "tests": [
-            {
-                "name": "autograder error",
-                "score": 0,
-                "max_score": 0,
-                "status": "failed",
-                "visibility": "hidden",
-                "output": text[:4000],
-            }
-        ],
-    }
+    results = grader_error_results(text[:4000], seconds=time.monotonic() - started)
     return Outcome(name, "grader-error", results=results, seconds=time.monotonic() - started)
+
+
+def grader_error_results(why: str, seconds: float | None = None) -> dict[str, Any]:
+    """Gradescope results for a submission the grader itself failed on: zero, and ``why``
+    in an entry only the instructors see."""
+    results: dict[str, Any] = {"score": 0}
+    if seconds is not None:
+        results["execution_time"] = round(seconds, 3)
+    results["output"] = (
+        "The autograder itself failed on this submission; your instructor has the "
+        "details. This is not a problem with your code."
+    )
+    results["tests"] = [
+        {
+            "name": "autograder error",
+            "score": 0,
+            "max_score": 0,
+            "status": "failed",
+            "visibility": "hidden",
+            "output": why,
+        }
+    ]
+    return results
 
 
 def write_results(results: dict[str, Any], path: str | Path) -> None:

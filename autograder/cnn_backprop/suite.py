@@ -49,10 +49,11 @@ def load_question(question: str, files: list[Path] | None = None) -> ExceptionTe
     merged: list[TestCase] = []
     course = config.load()
     for path in files:
-        tf = ExceptionTestFile.from_string(suite_source(path), path=str(path))
+        text = suite_source(path)
+        tf = ExceptionTestFile.from_string(text, path=str(path))
         if tf.name != question:
             raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
-        needs = public_needs(path)
+        needs = public_needs(text)
         for tc in tf.test_cases:
             required = getattr(tc.body, "needs", None) or needs.get(tc.name, ())
             unknown = set(required) - set(config.FEATURES)
@@ -92,9 +93,9 @@ def course_points(question: str, cases: list[TestCase], course: config.CourseCon
     return [replace(tc, points=w * scale) for tc, w in zip(cases, weights, strict=True)]
 
 
-def public_needs(path: Path) -> dict[str, tuple[str, ...]]:
+def public_needs(text: str) -> dict[str, tuple[str, ...]]:
     """A public file's ``NEEDS`` (case name -> features), read without running the file."""
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+    for node in ast.parse(text).body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "NEEDS" for t in node.targets
         ):
@@ -102,11 +103,11 @@ def public_needs(path: Path) -> dict[str, tuple[str, ...]]:
     return {}
 
 
-def in_scope(path: Path, text: str) -> str:
+def in_scope(text: str) -> str:
     """A public file's text without the registrations of the cases the course leaves out."""
     course = config.load()
     dropped = {
-        name for name, needs in public_needs(path).items()
+        name for name, needs in public_needs(text).items()
         if not all(course.enabled(f) for f in needs)
     }  # fmt: skip
     if not dropped:
@@ -129,7 +130,7 @@ TIE_RULE_LINE = re.compile(r'^TIE_RULE = "\w+"', re.MULTILINE)
 
 def suite_source(path: Path) -> str:
     """A suite file's text, with the course's tie rule written in (public tests state it)."""
-    text = in_scope(path, path.read_text(encoding="utf-8"))
+    text = in_scope(path.read_text(encoding="utf-8"))
     return TIE_RULE_LINE.sub(f'TIE_RULE = "{config.load().tie_rule}"', text, count=1)
 
 
