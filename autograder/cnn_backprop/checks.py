@@ -22,6 +22,8 @@ the answer and the expected values when they are small.
 
 from __future__ import annotations
 
+import hashlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from inspect import signature
@@ -89,6 +91,77 @@ class SubmittedFunction:
             and (back is None or back.shape != sent.shape or not np.array_equal(back, sent))
         ]
         return result.value, modified, result.returned_dtype
+
+
+class RecordingCalls:
+    """Stands in for the sandbox in a dry run of the suites: records every call and answers
+    with the reference, so each case runs to its end as it would for a correct submission.
+
+    The submission then answers every recorded call (``answer_all``) before any answer is
+    judged: it learns nothing from the order, number or timing of its calls.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any], dict[str, Any]]] = []
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        from .sandbox import CallResult, SubmissionError
+
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        self.calls.append((name, copies, dict(kwargs)))
+        try:
+            value = np.asarray(getattr(paths.reference(), name)(*args, **kwargs))
+        except Exception as exc:  # not a call the reference accepts: the case stops here
+            raise SubmissionError(f"(dry run) {type(exc).__name__}") from None
+        return CallResult(
+            value=np.array(value, dtype=np.float64, copy=True),
+            returned_dtype=str(value.dtype),
+            inputs_after=[a if isinstance(a, np.ndarray) else None for a in copies],
+            seconds=0.0,
+        )
+
+
+def _call_key(name: str, args: list[Any] | tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [name, repr(sorted(kwargs.items()))]
+    for a in args:
+        if isinstance(a, np.ndarray):
+            digest = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+            parts.append(f"{a.dtype.str}{a.shape}{digest}")
+        else:
+            parts.append(repr(a))
+    return "\0".join(parts)
+
+
+def answer_all(sandbox: Any, calls: list[tuple[str, list[Any], dict[str, Any]]]) -> ReplayedCalls:
+    """Make every call in the sandbox, in order, before any is judged."""
+    from .sandbox import SubmissionError
+
+    outcomes: list[Any] = []
+    for name, args, kwargs in calls:
+        try:
+            outcomes.append(sandbox.call(name, args, kwargs))
+        except SubmissionError as exc:
+            outcomes.append(exc)
+    return ReplayedCalls(calls, outcomes)
+
+
+class ReplayedCalls:
+    """Stands in for the sandbox while judging: each call gets what the submission answered to
+    the same call (same function, same inputs) when all the calls were made."""
+
+    def __init__(self, calls: list[tuple[str, list[Any], dict[str, Any]]], outcomes: list[Any]):
+        self._answers: dict[str, deque[Any]] = {}
+        for (name, args, kwargs), outcome in zip(calls, outcomes, strict=True):
+            self._answers.setdefault(_call_key(name, args, kwargs), deque()).append(outcome)
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        queue = self._answers.get(_call_key(name, args, kwargs))
+        if not queue:  # the suites are deterministic: a new call is a bug of ours
+            raise RuntimeError(f"{name}: a call that the dry run did not make")
+        outcome = queue.popleft()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 def _named(name: str, exc: Exception) -> str:

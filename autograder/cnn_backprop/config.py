@@ -11,7 +11,8 @@ an instructor edits::
         "hidden_visibility": "after_published",
         "reveal_hidden_cases": false,
         "scope": "full",
-        "features": {"dilation": false}
+        "features": {"dilation": false},
+        "min_isolation": "files"
     }}]
 
 Every key is optional; ``cnn-backprop build`` prints the effective values.
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import QUESTIONS, paths
+from .sandbox.protections import LEVELS as ISOLATION_LEVELS
 
 PLUGIN = "cnn_backprop.otter_plugin.SandboxedGrading"
 TIE_RULES = ("first", "all", "split")
@@ -50,6 +52,10 @@ class CourseConfig:
     reveal_hidden_cases: bool = False
     scope: str = "full"
     features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+    # below this the grader refuses to run a submission: "files" = the grader's files
+    # unreadable and its outputs unwritable, "full" = also no network and no way to reach
+    # the grader's processes, "none" = grade on any platform (say why in the course notes)
+    min_isolation: str = "files"
 
     def enabled(self, feature: str) -> bool:
         return self.features.get(feature, True)
@@ -118,7 +124,14 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
         features[name] = value
-    return CourseConfig(tie_rule, points, group_points, public, visibility, reveal, scope, features)
+    isolation = block.get("min_isolation", defaults.min_isolation)
+    if isolation not in ISOLATION_LEVELS:
+        raise ConfigError(
+            f"{where}: min_isolation must be one of {ISOLATION_LEVELS}, got {isolation!r}"
+        )
+    return CourseConfig(
+        tie_rule, points, group_points, public, visibility, reveal, scope, features, isolation
+    )
 
 
 def _positive(value: Any, key: str, zero: bool = False) -> float:
