@@ -37,6 +37,7 @@ from typing import IO, Any
 
 from . import QUESTIONS, __version__, paths
 from .submission import MAX_FILE_BYTES
+from .upload import MAX_DEPTH, pick
 
 METADATA_FILE = "submission_metadata.yml"
 RECORD_FILE = "record.json"
@@ -190,13 +191,17 @@ def _visible(path: Path) -> bool:
 def _folder_jobs(folder: Path, found: Discovery, exports: Path) -> list[tuple[str, Job]]:
     """A folder of submissions: each gradable file, and each subfolder, is one submission.
 
-    A Gradescope export zip in it counts as all the submissions it holds.
+    A Gradescope export zip in it counts as all the submissions it holds.  Links are never
+    followed: a linked entry is a submission that fails with the reason.
     """
     jobs = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not _visible(entry):
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            why = f"{entry.name} is a symbolic link, which the grader never follows"
+            jobs.append((entry.stem, Job("", None, str(entry), why)))
+        elif entry.is_dir():
             picked, problem = pick_submission_file(entry)
             path = str(picked) if picked else None
             origin = str(picked) if picked else str(entry)
@@ -213,23 +218,10 @@ def _folder_jobs(folder: Path, found: Discovery, exports: Path) -> list[tuple[st
 def pick_submission_file(folder: Path) -> tuple[Path | None, str]:
     """The file Otter would grade in a submission folder, or None and the reason.
 
-    Otter's rule (``otter run`` on Gradescope): the one ``*.ipynb``, else the one ``*.py``
-    other than ``__init__.py``; more than one is an error.  A lone ``.zip`` is accepted too.
+    The same rule as on Gradescope (``upload.pick``): the one ``*.ipynb``, else the one
+    ``*.py`` other than ``__init__.py``, else the one ``.zip``, in whatever subfolder.
     """
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    # case-sensitive like Otter's glob, so a grade here is the grade on Gradescope
-    for suffix in (".ipynb", ".py", ".zip"):
-        matches = [p for p in files if p.name.endswith(suffix) and p.name != "__init__.py"]
-        if len(matches) == 1:
-            return matches[0], ""
-        if len(matches) > 1:
-            names = ", ".join(p.name for p in matches)
-            return None, (
-                f"more than one {suffix} file in the submission ({names}); Otter refuses this "
-                "too: submit exactly one notebook or one .py file"
-            )
-    listing = ", ".join(p.name for p in files[:10]) or "no files"
-    return None, f"no .ipynb or .py file in the submission (found: {listing})"
+    return pick(folder)
 
 
 # -- Gradescope exports -----------------------------------------------------------------------
@@ -250,7 +242,7 @@ def _zip_metadata_member(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if PurePosixPath(n).name == METADATA_FILE]
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # not a zip, or one zipfile cannot read (names, damage): a submission
         return None
     names = sorted(n for n in names if len(PurePosixPath(n).parts) <= 2 and _posix_ok(n))
     return names[0] if names else None
@@ -349,8 +341,8 @@ def _meta_from_name(folder: str) -> dict[str, Any]:
 def _export_zip_jobs(path: Path, exports: Path) -> list[tuple[str, Job]]:
     """Unpack what grading needs from an export zip, then treat it as an unpacked export.
 
-    Only the top-level files of each submission folder are written (Otter looks nowhere
-    else), under names checked to stay inside ``exports``.
+    The files of each submission folder are written (in subfolders too, a few levels deep),
+    under names checked to stay inside ``exports``.
     """
     member = _zip_metadata_member(path)
     assert member is not None
@@ -368,15 +360,21 @@ def _export_zip_jobs(path: Path, exports: Path) -> list[tuple[str, Job]]:
             if info.is_dir() or not name.startswith(prefix) or not _posix_ok(name):
                 continue
             parts = PurePosixPath(name[len(prefix) :]).parts
-            if len(parts) != 2 or not all(re.fullmatch(r"[^/\\\x00]+", p) for p in parts):
+            if not 2 <= len(parts) <= 2 + MAX_DEPTH:  # files in subfolders count, as on Gradescope
                 continue
-            folder, filename = parts
-            if folder.startswith(".") or filename.startswith(".") or folder == "__MACOSX":
+            if not all(re.fullmatch(r"[^/\\\x00]+", p) and p not in (".", "..") for p in parts):
                 continue
-            target = dest / folder / filename
-            target.parent.mkdir(exist_ok=True)
-            with zf.open(info) as src:  # one byte past the limit is enough to refuse it
-                target.write_bytes(src.read(MAX_FILE_BYTES + 1))
+            if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+                continue
+            filename = parts[-1]
+            target = dest.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:  # one byte past the limit is enough to refuse it
+                with zf.open(info) as src:
+                    target.write_bytes(src.read(MAX_FILE_BYTES + 1))
+            except Exception as exc:  # a damaged member costs only its own submission
+                target.unlink(missing_ok=True)
+                (target.parent / f".unreadable-{filename}.txt").write_text(str(exc)[:500])
     return _export_folder_jobs(dest, str(path))
 
 
@@ -407,8 +405,9 @@ def content_hash(job: Job) -> str:
     if job.path is None:
         digest.update(b"problem\0" + job.problem.encode())
     else:
-        try:
-            with open(job.path, "rb") as f:
+        try:  # never through a link
+            fd = os.open(job.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     digest.update(chunk)
         except OSError as exc:
