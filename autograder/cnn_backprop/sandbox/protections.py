@@ -138,9 +138,15 @@ class Protections:
             )
         if p.landlock:
             extra = ", signals and abstract sockets scoped" if p.landlock >= 6 else ""
+            where = "its private /tmp" if p.namespaces else "nowhere"
             lines.append(
-                f"Landlock ABI {p.landlock}: files limited to system folders, the interpreter "
-                f"and its scratch folder{extra}"
+                f"Landlock ABI {p.landlock}: reads limited to system folders and the "
+                f"interpreter, writes to {where}{extra}"
+            )
+        elif not p.namespaces:
+            lines.append(
+                "writes: the world-writable folders (/tmp, /var/tmp, /dev/shm) are open to it; "
+                "what it leaves there is removed, but their size is not bounded"
             )
         if p.seccomp:
             lines.append(
@@ -154,10 +160,15 @@ class Protections:
             )
         elif self.root or p.namespaces:
             lines.append(f"processes: at most {EXTRA_PROCESSES} beyond the child")
+        else:
+            lines.append(
+                f"processes: at most {EXTRA_PROCESSES} beyond the user's own; any that leave "
+                "its session come back to the grader (a subreaper) and are killed"
+            )
         if p.drop_uid:
             lines.append(
-                "runs as a fresh uid of its own; all its processes, files and IPC objects "
-                "removed at the end"
+                f"runs as a fresh uid of its own ({f.uid}); all its processes, files and IPC "
+                "objects removed at the end"
             )
         lines.append(
             "checked by the child before running any student code: "
@@ -353,8 +364,8 @@ def _landlock_rules(launch: Launch) -> list[landlock.Rule]:
         return rules + devices
     rules = [landlock.Rule(path, landlock.READ_EXEC) for path in namespaces.whitelist()]
     rules.append(landlock.Rule(f"/proc/{os.getpid()}", landlock.READ))  # itself only
-    if launch.scratch:
-        rules.append(landlock.Rule(launch.scratch, everything))
+    if launch.scratch:  # its working folder, read-only: without a private tmpfs, nothing
+        rules.append(landlock.Rule(launch.scratch, landlock.READ))  # could bound what it wrote
     return rules + devices
 
 

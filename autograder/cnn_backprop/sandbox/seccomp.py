@@ -90,6 +90,15 @@ CLONE3 = 435
 AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 
 
+def number(name: str, arch: str | None = None) -> int:
+    """The system call number of ``name`` (one of ``DENIED``) on ``arch``."""
+    column = 1 if (arch or machine()) == "x86_64" else 2
+    for entry in DENIED:
+        if entry[0] == name and entry[column] is not None:
+            return int(entry[column])  # type: ignore[arg-type]
+    raise KeyError(name)
+
+
 class SeccompError(OSError):
     """The filter could not be built for this machine or installed."""
 
