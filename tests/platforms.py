@@ -44,30 +44,35 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 GRADING_REQUIREMENTS = ("numpy>=1.24", "nbformat>=5.9", "otter-grader[grading]==7.0.0")
 CACHE = Path(os.environ.get("CNN_BACKPROP_TEST_CACHE", "/var/tmp/cnn-backprop-tests"))
 
-# A seccomp filter like Docker's default one: user namespaces (and every other new namespace)
-# refused to an unprivileged process.  Installed by the launcher, then the command is exec'd.
-DENY_NAMESPACES = r"""
+# A seccomp filter like Docker's default one: argv[2] lists what is refused: "namespaces" (new
+# namespaces, user namespaces included, as for an unprivileged process) and "landlock" (an
+# older kernel).  Installed by this launcher, then the command is exec'd.
+DENY = r"""
 import ctypes, os, sys
 sys.path.insert(0, sys.argv[1])
 from cnn_backprop.sandbox import seccomp
-libc = ctypes.CDLL(None, use_errno=True)
-libc.prctl(38, 1, 0, 0, 0)
+ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)
 arch = seccomp.machine()
-program = b"".join([
-    seccomp._ins(seccomp.LD_W_ABS, seccomp.OFFSET_NR),
-    seccomp._ins(seccomp.JEQ_K, seccomp.number("unshare", arch), 3, 0),
-    seccomp._ins(seccomp.JEQ_K, seccomp.CLONE3, 3, 0),
-    seccomp._ins(seccomp.JEQ_K, seccomp.CLONE[arch], 3, 0),
-    seccomp._ins(seccomp.RET_K, seccomp.RET_ALLOW),
-    seccomp._ins(seccomp.RET_K, seccomp.RET_ERRNO | 1),  # EPERM
-    seccomp._ins(seccomp.RET_K, seccomp.RET_ERRNO | 38),  # ENOSYS: fall back to clone
-    seccomp._ins(seccomp.LD_W_ABS, seccomp.OFFSET_ARG0),
-    seccomp._ins(seccomp.JSET_K, seccomp.CLONE_NEW_FLAGS, 0, 1),
-    seccomp._ins(seccomp.RET_K, seccomp.RET_ERRNO | 1),
-    seccomp._ins(seccomp.RET_K, seccomp.RET_ALLOW),
-])
-seccomp.install(program)
-os.execvp(sys.argv[2], sys.argv[2:])
+what = sys.argv[2].split(",")
+refuse = [seccomp.number("unshare", arch)] if "namespaces" in what else []
+if "landlock" in what:
+    refuse += [444, 445, 446]
+ins, n = seccomp._ins, len(refuse)
+program = [ins(seccomp.LD_W_ABS, seccomp.OFFSET_NR)]
+program += [ins(seccomp.JEQ_K, nr, n - i + 2, 0) for i, nr in enumerate(refuse)]
+program += [
+    ins(seccomp.JEQ_K, seccomp.CLONE3, 3 if "namespaces" in what else 0, 0),
+    ins(seccomp.JEQ_K, seccomp.CLONE[arch], 3 if "namespaces" in what else 0, 0),
+    ins(seccomp.RET_K, seccomp.RET_ALLOW),
+    ins(seccomp.RET_K, seccomp.RET_ERRNO | 1),  # EPERM
+    ins(seccomp.RET_K, seccomp.RET_ERRNO | 38),  # ENOSYS: the C library falls back to clone
+    ins(seccomp.LD_W_ABS, seccomp.OFFSET_ARG0),
+    ins(seccomp.JSET_K, seccomp.CLONE_NEW_FLAGS, 0, 1),
+    ins(seccomp.RET_K, seccomp.RET_ERRNO | 1),
+    ins(seccomp.RET_K, seccomp.RET_ALLOW),
+]
+seccomp.install(b"".join(program))
+os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
@@ -80,6 +85,7 @@ class Platform:
     user: bool = False  # the grader runs as an ordinary user
     capsh: bool = False  # root without CAP_SYS_ADMIN
     no_userns: bool = False  # unprivileged user namespaces refused
+    no_landlock: bool = False  # Landlock refused too (a kernel before 5.13, or disabled)
     system_python: bool = False
     env: dict[str, str] = field(default_factory=dict, compare=False)
 
@@ -98,8 +104,10 @@ class Platform:
         cmd: list[str] = []
         if self.user and os.geteuid() == 0:
             cmd += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-        if self.no_userns:
-            cmd += [sys.executable, "-c", DENY_NAMESPACES, str(REPO / "autograder")]
+        if self.no_userns or self.no_landlock:
+            what = ",".join(n for n, on in (("namespaces", self.no_userns),
+                                            ("landlock", self.no_landlock)) if on)  # fmt: skip
+            cmd += [sys.executable, "-c", DENY, str(REPO / "autograder"), what]
         if self.capsh:
             cmd = ["capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$@"', "capsh", *cmd]
         return cmd

@@ -489,6 +489,7 @@ def grade_job(job: Job, digest: str, settings: dict[str, Any]) -> tuple[dict[str
         "seed": outcome.seed,
         "seconds": round(outcome.seconds, 3),
         "notes": str(outcome.results.get("output", ""))[:2000],
+        "sandbox": outcome.sandbox,
         "cases": case_records(outcome),
     }
     if outcome.status == "grader-error":

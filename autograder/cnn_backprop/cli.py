@@ -1,4 +1,4 @@
-"""The ``cnn-backprop`` command: build, grade, check."""
+"""The ``cnn-backprop`` command: build, grade, check, sandbox, mutants."""
 
 from __future__ import annotations
 
@@ -15,10 +15,54 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build(Path(args.out))
 
 
+def _sandbox_line(summary: dict) -> str:
+    mechanisms = ", ".join(summary["mechanisms"]) or "limits only"
+    return f"sandbox: isolation level {summary['level']} ({mechanisms})"
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """What a submission's child process gets on this machine, measured by a real child."""
+    import json
+
+    from .sandbox import detect_protections
+
+    protections = detect_protections()
+    if args.json:
+        print(json.dumps(protections.summary(), indent=2))
+    else:
+        print(_sandbox_line(protections.summary()))
+        for line in protections.describe():
+            print(f"  - {line}")
+    return 0
+
+
+def _check_isolation() -> str | None:
+    """Why grading here would refuse every submission (None: it will not)."""
+    from . import config
+    from .sandbox import detect_protections
+
+    required = config.load().min_isolation
+    protections = detect_protections()
+    print(_sandbox_line(protections.summary()), file=sys.stderr)
+    if protections.meets(required):
+        return None
+    missing = "; ".join(f"{m}: {why}" for m, why in protections.missing) or "none"
+    return (
+        f"this machine's sandbox reaches isolation level '{protections.level()}', below the "
+        f"course's min_isolation '{required}', so every submission would be refused "
+        f"(missing: {missing}). Grade where namespaces or Landlock are available, or lower "
+        "min_isolation in otter_config.json (see the README's sandbox table)"
+    )
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
     from .report import ran, write_report
 
+    refused = _check_isolation()
+    if refused:
+        print(f"cnn-backprop grade: {refused}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     try:
         found = discover(args.submissions, out)
@@ -141,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--title", default="Class report", help="the class report's title")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser(
+        "sandbox", help="show which protections a submission gets on this machine (measured)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("check", help="run the public tests on one file, as a student would")
     p.add_argument("submission", metavar="SUBMISSION")

@@ -41,6 +41,7 @@ class Outcome:
     seed: int | None = None
     seconds: float = 0.0
     results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
+    sandbox: dict[str, Any] = field(default_factory=dict)  # Protections.summary()
     grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
 
     @property
@@ -129,8 +130,11 @@ def grade_file(
             protections = sandbox.protections
     except IsolationRefused as exc:
         details = f"grading refused: {exc}\nsandbox:\n" + _bullets(exc.protections.describe())
-        return _finish(name, "refused", questions, config, seed, started, reason=REFUSED,
-                       details=details)  # fmt: skip
+        outcome = _finish(
+            name, "refused", questions, config, seed, started, reason=REFUSED, details=details
+        )
+        outcome.sandbox = exc.protections.summary()
+        return outcome
     except Exception as exc:
         return _grader_error(name, exc, started)
     notes = _load_notes(load)
@@ -141,9 +145,11 @@ def grade_file(
         "sandbox:\n" + _bullets(protections.describe() if protections else ["(not started)"]),
         "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
     ]
-    return _finish(
+    outcome = _finish(
         name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
     )
+    outcome.sandbox = protections.summary() if protections else {}
+    return outcome
 
 
 REFUSED = (

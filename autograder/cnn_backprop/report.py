@@ -59,6 +59,54 @@ def run_problem(record: dict[str, Any]) -> str:
     return ""
 
 
+def sandbox_groups(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Submissions grouped by the protections they were graded (or refused) under."""
+    groups: dict[tuple, dict[str, Any]] = {}
+    for record in records:
+        info = record.get("sandbox") or {}
+        if not info:
+            continue
+        missing = tuple(tuple(m) for m in info.get("missing", []))
+        key = (info.get("level"), tuple(info.get("mechanisms", [])), missing)
+        group = groups.setdefault(
+            key,
+            {
+                "level": key[0],
+                "mechanisms": list(key[1]),
+                "missing": [list(m) for m in missing],
+                "count": 0,
+            },
+        )
+        group["count"] += 1  # fmt: skip
+    return sorted(groups.values(), key=lambda g: -g["count"])
+
+
+def _sandbox_section(records: Sequence[dict[str, Any]]) -> str:
+    """Which protections held: a warning when any was missing, never a silent fallback."""
+    groups = sandbox_groups(records)
+    if not groups:
+        return ""
+    weak = any(g["level"] != "full" or g["missing"] for g in groups)
+    rows = []
+    for g in groups:
+        missing = "; ".join(f"{m}: {why}" for m, why in g["missing"])
+        rows.append(
+            f"<li><b>{g['count']}</b> graded at isolation level <b>{_e(g['level'])}</b> with "
+            f"{_e(', '.join(g['mechanisms']) or 'limits only')}"
+            + (f'<div class="missing">not active: {_e(missing)}</div>' if missing else "")
+            + "</li>"
+        )
+    note = (
+        "Some protections were not available where these submissions were graded: see what "
+        "each level guarantees in the README's sandbox table."
+        if weak else "Every protection was active."
+    )  # fmt: skip
+    return (
+        f'<section class="sandbox{" weak" if weak else ""}"><h2>Sandbox</h2>'
+        f'<p class="note">{note}</p><ul>{"".join(rows)}</ul></section>'
+    )
+
+
 def possible_points(records: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Each question's points, from any record that has them (10 when none does)."""
     found: dict[str, float] = {}
@@ -356,6 +404,7 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
     parts.append(_tile(str(n), "submissions"))
     parts.append(_tile(str(len(broken)), "failed to run", "bad" if broken else "good"))
     parts.append("</div></header>")
+    parts.append(_sandbox_section(records))
 
     # scores
     parts.append('<section><h2>Scores</h2><div class="grid">')
@@ -563,6 +612,8 @@ td.num { text-align:right; font-variant-numeric: tabular-nums; }
   background:#e3f4ea; color:#1d6b3d; white-space:nowrap; }
 .pill.unreadable, .pill.grader-error, .pill.bad { background:#fde8e6; color:#9b2a22; }
 .pill.warn { background:#fff1d6; color:#8a5a00; }
+.sandbox.weak { border-left: 4px solid var(--bad); padding-left: 12px; }
+.sandbox .missing { color: var(--bad); font-size: 0.9em; }
 details { margin-top: 12px; } summary { cursor:pointer; color:var(--accent); font-weight:600; }
 ul.plain { padding-left: 18px; font-size: 14px; }
 .empty { color: var(--muted); font-style: italic; }

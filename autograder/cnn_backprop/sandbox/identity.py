@@ -51,14 +51,15 @@ def _running_uids() -> set[int]:
     return uids
 
 
-def fresh_uid() -> int:
-    """A uid (also used as gid) that nothing on this machine uses, for one sandbox."""
+def fresh_uid(low: int = UID_LOW, high: int = UID_HIGH) -> int:
+    """A uid (also used as gid) in [low, high) that nothing on this machine uses: no account,
+    no subordinate range, no running process.  Drawn at random, so two grading processes
+    (batch workers) practically never draw the same one."""
     taken = _subordinate_ranges()
     running = _running_uids()
     rng = random.SystemRandom()
-    for _ in range(1000):
-        uid = rng.randrange(UID_LOW, UID_HIGH)
-        if uid in running or any(low <= uid < high for low, high in taken):
+    for uid in rng.sample(range(low, high), min(high - low, 1000)):
+        if uid in running or any(start <= uid < end for start, end in taken):
             continue
         try:
             pwd.getpwuid(uid)

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
+import json
 import os
 import signal
+import subprocess
 import sys
 
 from .errors import SetupError
@@ -48,33 +51,58 @@ def _check(result: int, what: str) -> None:
 
 
 def interpreter_paths() -> list[str]:
-    """The folders the interpreter runs from (a venv and the Python it was made from)."""
+    """The folders the interpreter runs from (a venv and the Python it was made from) and every
+    folder on the child's ``sys.path`` (packages a ``.pth`` file adds from elsewhere)."""
     found = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
     found.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    found.update(_child_sys_path())
     return sorted(found)
 
 
-def whitelist() -> list[str]:
-    """System folders then interpreter folders, without any that another one already holds.
+@functools.lru_cache(maxsize=1)
+def _child_sys_path() -> tuple[str, ...]:
+    """``sys.path`` of ``python -I`` (how the child is started), asked once per process."""
+    try:
+        out = subprocess.run(
+            [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+            capture_output=True, text=True, timeout=60, check=True, env={"PATH": "/usr/bin:/bin"},
+        )  # fmt: skip
+        entries = json.loads(out.stdout)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return ()
+    return tuple(os.path.realpath(e) for e in entries if isinstance(e, str) and os.path.isdir(e))
+
+
+def whitelist(exclude: tuple[str, ...] = ()) -> list[str]:
+    """System folders then the interpreter's, without any that another one already holds,
+    and without any that holds, or lies in, an ``exclude`` path (the grader's own files).
 
     Binding a folder twice fails (the system Python's prefix is /usr, a system folder), and a
     failure here must not silently cost the whole private root.
     """
+    excluded = [os.path.realpath(e) for e in exclude]
     kept: list[str] = []
     for path in (*SYSTEM_PATHS, *interpreter_paths()):
         if not os.path.lexists(path):
             continue
-        if any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+        if any(_within(path, k) for k in kept):
+            continue
+        if path not in SYSTEM_PATHS and any(_within(path, e) or _within(e, path)
+                                             for e in excluded):  # fmt: skip
             continue
         kept.append(path)
     return kept
 
 
-def open_handles() -> dict[str, int]:
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def open_handles(paths: list[str]) -> dict[str, int]:
     """O_PATH handles to everything the root will hold, opened in the new mount namespace
     (a bind's source must be in it) before any tmpfs covers where they live."""
     handles = {}
-    for path in (*whitelist(), *(f"/dev/{d}" for d in DEVICES)):
+    for path in (*paths, *(f"/dev/{d}" for d in DEVICES)):
         if os.path.exists(path) and not os.path.islink(path):
             handles[path] = os.open(path, os.O_PATH | os.O_CLOEXEC)
     return handles
@@ -114,8 +142,10 @@ def _locked_flags(path: str) -> int:
     return kept
 
 
-def build_root(handles: dict[str, int], hidden: tuple[str, ...], owner: int | None) -> None:
-    """Build a root from the whitelist on a tmpfs of this namespace, chroot into it.
+def build_root(
+    paths: list[str], handles: dict[str, int], hidden: tuple[str, ...], owner: int | None
+) -> None:
+    """Build a root of ``paths`` (the whitelist) on a tmpfs of this namespace, chroot into it.
 
     ``hidden``: sensitive paths that must stay invisible even if they lie inside a kept folder
     (a checkout under /usr/local, say): covered with an empty tmpfs or /dev/null.
@@ -130,7 +160,7 @@ def build_root(handles: dict[str, int], hidden: tuple[str, ...], owner: int | No
         os.makedirs(root + scratch, exist_ok=True)
         _check(libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
                           b"size=" + size + b",mode=1777"), scratch)  # fmt: skip
-    for path in (*whitelist(), *(f"/dev/{d}" for d in DEVICES)):
+    for path in (*paths, *(f"/dev/{d}" for d in DEVICES)):
         target = root + path
         if not os.path.lexists(path):
             continue
@@ -158,6 +188,9 @@ def build_root(handles: dict[str, int], hidden: tuple[str, ...], owner: int | No
     for fd in handles.values():
         os.close(fd)
     os.makedirs(root + "/proc", exist_ok=True)  # mounted once we are PID 1 of our namespace
+    # the skeleton itself read-only: only the private tmp folders are writable
+    _check(libc.mount(None, root.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                      None), "read-only root")  # fmt: skip
     os.chroot(root)
     os.chdir("/")
     os.makedirs(WORKDIR, mode=0o700)

@@ -122,6 +122,28 @@ class Protections:
     def meets(self, required: str) -> bool:
         return LEVELS.index(self.level()) >= LEVELS.index(required)
 
+    def mechanisms(self) -> list[str]:
+        p = self.plan
+        active = {"namespaces": p.namespaces, "landlock": p.landlock, "seccomp": p.seccomp,
+                  "cgroups": p.cgroups, "uid": p.drop_uid}  # fmt: skip
+        return [name for name in MECHANISMS if active[name]]
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for records, reports and ``cnn-backprop sandbox --json``."""
+        return {
+            "level": self.level(),
+            "mechanisms": self.mechanisms(),
+            "landlock_abi": self.plan.landlock,
+            "missing": [list(m) for m in self.missing],
+            "facts": {
+                "readable": list(self.facts.readable),
+                "writable": list(self.facts.writable),
+                "network": self.facts.network,
+                "signal_grader": self.facts.signal_grader,
+                "uid": self.facts.uid,
+            },
+        }
+
     def describe(self) -> list[str]:
         """One line per protection, active or not, for the instructors' entry and reports."""
         p, f = self.plan, self.facts
@@ -284,6 +306,7 @@ class Launch:
     uid: int | None  # the sandbox's own uid (root), dropped to once the child has started
     groups: tuple[str, ...]
     hidden: tuple[str, ...]  # sensitive paths to cover inside the private root
+    paths: list[str]  # what the child may read: system folders and the interpreter's
     scratch: str | None  # the working folder when there is no private root
     status_fd: int
     cpu_seconds: int
@@ -305,7 +328,8 @@ def child_preexec(launch: Launch) -> None:
             step = "namespaces"
             namespaces.unshare(user_namespace=os.geteuid() != 0)
             owner = launch.uid if os.geteuid() == 0 else None
-            namespaces.build_root(namespaces.open_handles(), launch.hidden, owner)
+            handles = namespaces.open_handles(launch.paths)
+            namespaces.build_root(launch.paths, handles, launch.hidden, owner)
             namespaces.become_pid_namespace_init()
         step = "limits"
         _set_limits(launch)
@@ -362,7 +386,7 @@ def _landlock_rules(launch: Launch) -> list[landlock.Rule]:
         rules = [landlock.Rule("/", landlock.READ_EXEC), landlock.Rule("/proc", landlock.READ)]
         rules += [landlock.Rule(path, everything) for path, _ in namespaces.SCRATCH]
         return rules + devices
-    rules = [landlock.Rule(path, landlock.READ_EXEC) for path in namespaces.whitelist()]
+    rules = [landlock.Rule(path, landlock.READ_EXEC) for path in launch.paths]
     rules.append(landlock.Rule(f"/proc/{os.getpid()}", landlock.READ))  # itself only
     if launch.scratch:  # its working folder, read-only: without a private tmpfs, nothing
         rules.append(landlock.Rule(launch.scratch, landlock.READ))  # could bound what it wrote
@@ -407,12 +431,11 @@ def sensitive_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     from .. import paths
 
     found = {str(paths.PACKAGE_DIR)}
+    interpreter = namespaces.interpreter_paths()
     with contextlib.suppress(paths.ResourceError):
-        root = paths.root()
-        interpreter = os.path.realpath(sys.prefix)
-        for entry in root.iterdir():  # the checkout or bundle, but the venv kept inside it
+        for entry in paths.root().iterdir():  # the checkout or bundle, but a venv inside it
             real = os.path.realpath(entry)
-            if not (interpreter == real or interpreter.startswith(real + os.sep)):
+            if not any(p == real or p.startswith(real + os.sep) for p in interpreter):
                 found.add(str(entry))
     found.update(os.path.abspath(p) for p in extra)
     return tuple(sorted(found))

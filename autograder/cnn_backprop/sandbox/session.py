@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cgroups, identity
+from . import cgroups, identity, namespaces
 from . import child as wire
 from .errors import (
     Crashed,
@@ -184,6 +184,7 @@ class Sandbox:
         self.root = os.geteuid() == 0
         self.uid = identity.fresh_uid() if self.root else None  # one per submission
         self.hidden = sensitive_paths(hide)
+        self.paths = namespaces.whitelist(exclude=self.hidden)
         self.targets = self_check_targets(hide)
         self.protections: Protections | None = None
         self.spent_cpu = 0.0
@@ -351,6 +352,7 @@ class Sandbox:
             uid=self.uid if plan.drop_uid else None,
             groups=self._groups,
             hidden=self.hidden,
+            paths=self.paths,
             scratch=self._scratch,
             status_fd=status_w,
             cpu_seconds=int(self.budget + self.load_timeout) + 5,
