@@ -22,7 +22,7 @@ from otter.run import AutograderConfig
 from otter.test_files import ExceptionTestFile, GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 
-from . import FORWARD, QUESTIONS, paths
+from . import FORWARD, QUESTIONS, paths, probing
 from . import config as course_config
 from .checks import SubmittedFunction
 from .sandbox import Sandbox, detect_protections
@@ -42,6 +42,7 @@ class Outcome:
     seconds: float = 0.0
     results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
     grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
+    flags: list[probing.Flag] = field(default_factory=list)  # for instructors (probing.py)
 
     @property
     def total(self) -> float:
@@ -126,19 +127,26 @@ def grade_file(
                 run_question(tf, env, seed)
             printed = sandbox.output()
             restarts = sandbox.restarts
+        flags = probing.judge({q: env[q].probes for q in QUESTIONS})
+        policy = course_config.load().gradients_not_derived
+        if policy == "zero":
+            probing.score_zero(questions, flags)
     except Exception as exc:
         return _grader_error(name, exc, started)
     notes = _load_notes(load)
     details = [
         f"submission: {submission.name} ({identity})",
         f"seed: {seed}  (reproduce with: cnn-backprop grade {name} --seed {seed})",
+        probing.details(flags, policy),
         f"child restarts after a crash or timeout: {restarts}",
         "protections: " + "; ".join(detect_protections().describe()),
         "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
     ]
-    return _finish(
+    outcome = _finish(
         name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
     )
+    outcome.flags = flags
+    return outcome
 
 
 def ungradable(

@@ -7,11 +7,12 @@ it.  The child never sees an expected value, and nothing it sends is unpickled o
 """
 
 from .protections import Protections, detect_protections
-from .session import CallResult, LoadReport, Sandbox, SubmissionError
+from .session import CallResult, LoadReport, Probe, Sandbox, SubmissionError
 
 __all__ = [
     "CallResult",
     "LoadReport",
+    "Probe",
     "Protections",
     "Sandbox",
     "SubmissionError",
