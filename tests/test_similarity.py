@@ -14,10 +14,20 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from cnn_backprop import similarity
 from cnn_backprop.similarity import compare, compare_paths, submission_code, write_csv
-from zoo.classroom import COPY_RENAMES, STYLES, TEMPLATE, disguise, in_template, style
+from zoo.classroom import (
+    COPY_RENAMES,
+    STYLES,
+    TEMPLATE,
+    disguise,
+    in_template,
+    style,
+    with_mistake,
+)
+from zoo.mistakes import MISTAKES
 
 THRESHOLD = 0.8
 
@@ -105,6 +115,26 @@ def test_side_by_side_marks_the_shared_parts_only(result) -> None:
         assert any("gap" in row for row in pair[side])  # the handout's 290 lines left out
 
 
+def test_shares_are_copydetects_own_figures(sources) -> None:
+    """The pair loop's array arithmetic gives what copydetect's compare_files gives."""
+    from copydetect import compare_files
+
+    skip = similarity._Fingerprint(similarity.boilerplate_code(), None, None).hashes
+    skip = np.array(sorted(skip), dtype=np.int64)
+    codes = dict(sources)
+    codes["mistake"] = in_template(with_mistake(MISTAKES[0]))
+    prints = {k: similarity._Fingerprint(v, skip, None) for k, v in codes.items()}
+    checked = 0
+    for a, b in itertools.combinations(sorted(prints), 2):
+        fa, fb = prints[a], prints[b]
+        _, expected, _ = compare_files(fa, fb)
+        common = np.array(sorted(fa.hashes & fb.hashes), dtype=np.int64)
+        assert fa.share_of(common) == pytest.approx(expected[0], abs=1e-12), (a, b)
+        assert fb.share_of(common) == pytest.approx(expected[1], abs=1e-12), (a, b)
+        checked += expected[0] > 0
+    assert checked > 40  # most pairs share something: the comparison is not vacuous
+
+
 def test_csv_is_one_row_per_pair_and_the_same_every_run(tmp_path: Path, sources, result) -> None:
     first = write_csv(result, tmp_path / "a.csv")
     again = write_csv(compare(sources, THRESHOLD), tmp_path / "b.csv")
@@ -117,6 +147,22 @@ def test_csv_is_one_row_per_pair_and_the_same_every_run(tmp_path: Path, sources,
         assert a < b and 0.9 <= float(value) <= 1.0 and len(value.split(".")[1]) == 3
     values = [float(r[2]) for r in rows[1:]]
     assert values == sorted(values, reverse=True)
+
+
+def test_tokens_are_kept_between_runs_and_a_bad_cache_is_ignored(tmp_path: Path, sources) -> None:
+    cache = tmp_path / ".similarity"
+    first = compare(sources, THRESHOLD, cache=cache)
+    kept = sorted(cache.glob("*.json"))
+    assert len(kept) == len(sources)  # one per distinct file, named by its content's hash
+    kept[0].write_text("{not json")
+    kept[1].write_text(
+        '{"format": 1, "engine": "another tokenizer", "filtered": "", "offsets": []}'
+    )
+    again = compare(sources, THRESHOLD, cache=cache)
+    assert [(p.a, p.b, p.shares) for p in again.pairs] == [
+        (p.a, p.b, p.shares) for p in first.pairs
+    ]
+    assert again.shown == first.shown
 
 
 def test_without_copydetect_it_says_so_and_leaves_no_stale_csv(

@@ -63,7 +63,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     files = {job.key: job.path for job in found.jobs if job.key in graded}
     if len(files) > 100:  # about 5 s per hundred submissions: say what is happening
         print(f"searching {len(files)} submissions for look-alikes...", file=sys.stderr)
-    comparison = similarity.compare_paths(files, course.similarity_threshold)
+    comparison = similarity.compare_paths(
+        files, course.similarity_threshold, cache=out / similarity.CACHE_DIR
+    )
     similarity_path = similarity.write_csv(comparison, out / similarity.CSV_FILE)
     report_path = write_report(
         records,

@@ -21,9 +21,12 @@ nothing.
 Two choices keep the result the same from run to run: every k-gram is kept (a winnowing
 window of 1) because copydetect hashes with Python's per-process salted ``hash``, and the
 minimum a larger window would pick depends on that salt; and all fingerprints of a batch are
-computed in one process.  To stay fast on a large class, a pair is compared in full only if
-it shares at least ``PREFILTER`` times the threshold of the smaller one's distinct
-fingerprints (a copy shares over 80 %, independent solutions about 25 %).
+computed in one process.  To stay fast on a large class: tokenizing (most of the time) is
+kept between runs in ``DIR/.similarity/``, by content hash (the hashes never are); a file
+handed in several times is fingerprinted and compared once; a pair is measured only if it
+shares at least ``PREFILTER`` times the threshold of the smaller one's distinct fingerprints
+(a copy shares over 80 %, independent solutions about 25 %), with array arithmetic that
+gives ``compare_files``'s figures; ``compare_files`` itself marks the shown pairs' code.
 
 ``DIR/similarity.csv`` has one row per flagged pair, most similar first:
 ``submission_a,submission_b,similarity`` (the submissions' folder names in ``DIR``, in
@@ -33,8 +36,10 @@ alphabetical order; the similarity to three decimals).
 from __future__ import annotations
 
 import csv
-import io
+import functools
+import hashlib
 import itertools
+import json
 import os
 import tempfile
 import time
@@ -53,6 +58,7 @@ PREFILTER = 0.5
 SHOWN_PAIRS = 20  # pairs shown side by side in the report (all of them are in the CSV)
 CONTEXT = 3  # lines kept around the shared parts in the side-by-side excerpts
 CSV_FILE = "similarity.csv"
+CACHE_DIR = ".similarity"  # in the batch's output folder: each file's tokens, by content
 CSV_HEADER = ("submission_a", "submission_b", "similarity")
 INSTALL = 'pip install "cnn-backprop[similarity]"'
 
@@ -141,6 +147,7 @@ def compare(
     *,
     boilerplate: str | None = None,
     shown: int = SHOWN_PAIRS,
+    cache: Path | None = None,
 ) -> Comparison:
     """Find the pairs of ``sources`` (key -> code, None if unreadable) at or above ``threshold``.
 
@@ -154,6 +161,9 @@ def compare(
         Code to ignore; by default the handout's (``boilerplate_code``).
     shown : int
         How many of the most similar pairs get side-by-side excerpts.
+    cache : Path, optional
+        A folder keeping each file's tokens (by content hash) for the next run: tokenizing
+        is most of the time, and a rerun of a batch mostly sees the same files.
     """
     started = time.monotonic()
     result = Comparison(threshold, unavailable=unavailable())
@@ -161,53 +171,160 @@ def compare(
         result.left_out = sorted(sources)
         return result
     import numpy as np
-    from copydetect import CodeFingerprint, compare_files
-
-    def fingerprint(name: str, code: str, skip: Any = None) -> CodeFingerprint:
-        return CodeFingerprint(
-            name, NOISE, WINDOW, boilerplate=skip, language="python", fp=io.StringIO(code)
-        )
+    from copydetect import compare_files
 
     boilerplate = boilerplate_code() if boilerplate is None else boilerplate
-    given = fingerprint("handout.py", boilerplate)
+    given = _Fingerprint(boilerplate, None, None)
     skip = np.array(sorted(given.hashes), dtype=np.int64)
     handout_lines = {line.strip() for line in boilerplate.splitlines()}
-    prints: dict[str, CodeFingerprint] = {}
+    prints: dict[str, _Fingerprint] = {}
+    by_content: dict[str, _Fingerprint] = {}  # identical files are fingerprinted once
     for key in sorted(sources):
         code = sources[key]
-        fp = fingerprint(f"{key}.py", code, skip) if code else None
-        if fp is None or fp.token_coverage < MIN_OWN:
+        if not code:
+            result.left_out.append(key)
+            continue
+        digest = hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        if digest not in by_content:
+            by_content[digest] = _Fingerprint(code, skip, cache, digest)
+        if by_content[digest].token_coverage < MIN_OWN:
             result.left_out.append(key)
         else:
-            prints[key] = fp
+            prints[key] = by_content[digest]
     result.compared = sorted(prints)
-    slices: dict[tuple[str, str], tuple[Any, Any]] = {}
+    # files handed in more than once are compared once (keyed by the fingerprints' identity)
+    measured: dict[tuple[int, int], tuple[float, float] | None] = {}
     for a, b in itertools.combinations(result.compared, 2):
         fa, fb = prints[a], prints[b]
-        shared = len(fa.hashes & fb.hashes)
-        if shared < PREFILTER * threshold * min(len(fa.hashes), len(fb.hashes)):
-            continue
-        _, shares, cut = compare_files(fa, fb)
-        pair = Pair(a, b, (float(shares[0]), float(shares[1])))
-        if pair.similarity >= threshold:
-            result.pairs.append(pair)
-            slices[(a, b)] = cut
+        if (id(fa), id(fb)) not in measured:
+            measured[(id(fa), id(fb))] = _shares(fa, fb, threshold)
+        shares = measured[(id(fa), id(fb))]
+        if shares is not None and max(shares) >= threshold:
+            result.pairs.append(Pair(a, b, shares))
     result.pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
     result.groups = _groups(result.pairs)
-    result.shown = [
-        side_by_side(
-            p, prints[p.a].raw_code, prints[p.b].raw_code, slices[(p.a, p.b)], handout_lines
-        )
-        for p in result.pairs[:shown]
-    ]
+    for p in result.pairs[:shown]:
+        _, _, cut = compare_files(prints[p.a], prints[p.b])
+        code_a, code_b = prints[p.a].raw_code, prints[p.b].raw_code
+        result.shown.append(side_by_side(p, code_a, code_b, cut, handout_lines))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _shares(fa: _Fingerprint, fb: _Fingerprint, threshold: float) -> tuple[float, float] | None:
+    """Each file's share of its own code found in the other (None: too little in common).
+
+    The same figures as copydetect's ``compare_files`` (``test_similarity`` checks it), in a
+    few array operations instead of a Python loop over the shared fingerprints: a class
+    built on common code has thousands of close pairs, and only the shown ones need
+    ``compare_files``'s slices.
+    """
+    if fa is fb:  # the same file twice: all of its own code is shared
+        return (1.0, 1.0)
+    shared = fa.hashes & fb.hashes
+    if len(shared) < PREFILTER * threshold * min(len(fa.hashes), len(fb.hashes)):
+        return None
+    import numpy as np
+
+    common = np.fromiter(shared, dtype=np.int64, count=len(shared))
+    return (fa.share_of(common), fb.share_of(common))
+
+
+class _Fingerprint:
+    """copydetect's ``CodeFingerprint``, built from copydetect's own steps (``filter_code``,
+    ``get_document_fingerprints``, ``get_token_coverage``), so that the first step, the
+    tokenizing, can be kept between runs: its output depends on the code alone, while the
+    hashes depend on the process (Python's salted ``hash``) and are always recomputed.
+    """
+
+    def __init__(self, code: str, skip: Any, cache: Path | None, digest: str = "") -> None:
+        import numpy as np
+        from copydetect.utils import filter_code, get_document_fingerprints, get_token_coverage
+
+        tokens = _read_tokens(cache, digest)
+        if tokens is None:
+            filtered, offsets = filter_code(code, "submission.py", "python")
+            tokens = (filtered, np.asarray(offsets, dtype=np.int64).reshape(-1, 2))
+            _write_tokens(cache, digest, tokens)
+        self.raw_code = code
+        self.filtered_code, self.offsets = tokens
+        self.k = NOISE
+        self.hashes, self.hash_idx = get_document_fingerprints(
+            self.filtered_code, NOISE, WINDOW, skip
+        )
+        self.token_coverage = get_token_coverage(self.hash_idx, NOISE, len(self.filtered_code))
+        # every (fingerprint, position in the filtered code), for ``share_of``
+        pairs = [(h, i) for h, positions in self.hash_idx.items() for i in positions]
+        self.position_hashes = np.array([h for h, _ in pairs], dtype=np.int64)
+        self.positions = np.array([i for _, i in pairs], dtype=np.int64)
+
+    def share_of(self, common: Any) -> float:
+        """The share of this file's own code covered by the fingerprints in ``common``.
+
+        As ``compare_files`` measures it: the tokens in the union of the k-grams at every
+        position whose fingerprint is shared, over ``token_coverage``.
+        """
+        import numpy as np
+
+        starts = np.sort(self.positions[np.isin(self.position_hashes, common)])
+        if not len(starts) or not self.token_coverage:
+            return 0.0
+        covered = NOISE + int(np.minimum(np.diff(starts), NOISE).sum())
+        return covered / float(self.token_coverage)
+
+
+TOKENS_FORMAT = 1
+
+
+def _read_tokens(cache: Path | None, digest: str) -> tuple[str, Any] | None:
+    if cache is None or not digest:
+        return None
+    import numpy as np
+
+    try:
+        data = json.loads((cache / f"{digest}.json").read_text(encoding="utf-8"))
+        if data["format"] != TOKENS_FORMAT or data["engine"] != _engine():
+            return None
+        offsets = np.asarray(data["offsets"], dtype=np.int64).reshape(-1, 2)
+        return str(data["filtered"]), offsets
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_tokens(cache: Path | None, digest: str, tokens: tuple[str, Any]) -> None:
+    if cache is None or not digest:
+        return
+    data = {
+        "format": TOKENS_FORMAT,
+        "engine": _engine(),
+        "filtered": tokens[0],
+        "offsets": tokens[1].tolist(),
+    }
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache, prefix=".tokens-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        os.replace(tmp, cache / f"{digest}.json")
+    except OSError:
+        pass  # a cache: grading goes on without it
+
+
+@functools.cache
+def _engine() -> str:
+    """What the tokens depend on besides the code: the tokenizer's versions."""
+    from importlib.metadata import version
+
+    return f"copydetect {version('copydetect')}, pygments {version('pygments')}"
 
 
 def compare_paths(
     files: Mapping[str, str | Path | None], threshold: float, **options: Any
 ) -> Comparison:
-    """``compare`` on submission files (key -> path; None: nothing to read)."""
+    """``compare`` on submission files (key -> path; None: nothing to read).
+
+    ``options``: ``compare``'s keywords (``cache``, ``boilerplate``, ``shown``).
+    """
     sources = {key: submission_code(path) if path else None for key, path in files.items()}
     return compare(sources, threshold, **options)
 
