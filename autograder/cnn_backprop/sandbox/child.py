@@ -183,19 +183,21 @@ class _ProbeWatch:
         self.probed: dict = {}  # code -> set of (argument, entry)
         self.forward_like = 0
 
-    def __call__(self, frame: Any, event: str, arg: Any) -> None:
+    def event(self, frame: Any, event: str, arg: Any) -> None:
+        """The profiler: every call and return, of Python and C functions alike."""
         try:
             if event == "call":
-                self._enter(frame)
+                code = frame.f_code
+                # not the called function itself, nor library code (numpy, the stdlib): cheap
+                # to tell, and most events are those
+                if code is not self.own and not code.co_filename.startswith("/"):
+                    self._enter(frame, code)
             elif event == "return" and self.pending:
                 self._leave(frame, arg)
         except Exception:  # measuring must never change what the student's code does
             pass
 
-    def _enter(self, frame: Any) -> None:
-        code = frame.f_code
-        if code is self.own or code.co_filename.startswith("/"):
-            return  # the called function itself, or library code (numpy, the stdlib)
+    def _enter(self, frame: Any, code: Any) -> None:
         state = self.state.get(code)
         if state is None:
             state = self.state[code] = [0, 0, {}]
@@ -259,11 +261,11 @@ class _ProbeWatch:
 def _watched_call(func: Any, args: list, kwargs: dict) -> tuple[Any, dict]:
     """``func(*args, **kwargs)`` under a ``_ProbeWatch``; returns (result, measurements)."""
     watch = _ProbeWatch(func, args)
-    sys.setprofile(watch)
+    sys.setprofile(watch.event)
     try:
         result = func(*args, **kwargs)
     finally:
-        intact = sys.getprofile() is watch
+        intact = sys.getprofile() == watch.event  # equal bound methods: same watch
         sys.setprofile(None)
     return result, watch.report(intact)
 
