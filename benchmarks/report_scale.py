@@ -80,7 +80,8 @@ def make_class(count: int, seed: int = 0) -> dict[str, str]:
             answers = original.partition("# ---- Your answers ----")[2]
             body = answers.partition('if __name__ == "__main__":')[0]
             if "def " in body:
-                renames = {"x": "inp", "delta": "grad_out", "stride": "s", "padding": "pad"}
+                # local names only: the parameters' names are the contract
+                renames = {"xpad": "padded", "dxpad": "grad_pad", "w_out": "n_out", "dw": "gw"}
                 code = in_template(disguise(body, renames))
             else:
                 code = original
