@@ -164,7 +164,24 @@ def test_removing_the_watch_is_reported_not_penalised(tmp_path: Path) -> None:
     outcome = grade_file(path)
     assert outcome.total == 30
     assert [(f.function, f.kind) for f in outcome.flags] == [("maxpool1d_backward", "unwatched")]
-    assert "switched off the grader's profiler" in outcome.flags[0].describe()
+    assert "switched off or interfered with the grader's watch" in outcome.flags[0].describe()
+
+
+def test_a_reply_without_its_measurements_is_reported(tmp_path: Path) -> None:
+    """The child is the submission's process: it can rewrite what it sends, not hide that."""
+    tamper = (
+        "import __main__\n"
+        "_send = __main__.write_message\n"
+        "def _quiet(fd, message):\n"
+        "    message.pop('probe', None)\n"
+        "    _send(fd, message)\n"
+        "__main__.write_message = _quiet\n"
+    )
+    path = tmp_path / "quiet.py"
+    path.write_text(in_template(not_derived("one_hot") + "\n\n" + tamper))
+    outcome = grade_file(path)
+    assert outcome.total == 30
+    assert [(f.function, f.kind) for f in outcome.flags] == [(q, "unwatched") for q in QUESTIONS]
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ This module, in the trusted parent, decides what they mean:
   call (a max-pooling backward that calls ``maxpool1d_forward`` once to find the maxima), and
   never evaluations one input entry at a time.  The hidden cases are large enough (dozens of
   entries) that probing cannot stay under the threshold on all of them.
-* **unwatched**: the submission removed the grader's profiler during a call (``sys.setprofile``).
-  No correct solution does that; it is reported, never penalised.
+* **unwatched**: the submission removed the grader's profiler during a call (``sys.setprofile``)
+  or its reply came without the measurements (``session.WITHHELD``).  No correct solution
+  does either; it is reported, never penalised.
 
 The numbers come from the submission's process, so they decide this flag and nothing else:
 a submission can hide probing from the watch (it only sees Python-level calls in the
@@ -82,9 +83,9 @@ class Flag:
         """One sentence for instructors."""
         if self.kind == UNWATCHED:
             return (
-                f"`{self.function}` switched off the grader's profiler during {self.calls} of "
-                f"{self.measured} calls (sys.setprofile): whether it derives its gradient "
-                "could not be checked there"
+                f"`{self.function}` switched off or interfered with the grader's watch during "
+                f"{self.calls} of {self.measured} calls (sys.setprofile, or a reply without "
+                "its measurements): whether it derives its gradient could not be checked there"
             )
         what = f"`{self.evaluated}`" if self.evaluated else "another function"
         seen = []

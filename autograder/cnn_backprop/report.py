@@ -1,11 +1,13 @@
 """The class report: one self-contained HTML page an instructor can read at a glance.
 
-It is built from the per-submission records of ``batch`` (scores, status, and each case's
-pass/fail with its message) and shows: the score distributions, the pass rate of every
-feature (a hidden case's name is the feature it tests: ``stride``, ``padding``, ``ties``...),
-the most common failures, the submissions that failed to run, and the slowest ones.  Each
-submission links to its own ``results.json``.  Charts are inline SVG drawn here: no scripts,
-no external files, no dependency.
+It is built from the per-submission records of ``batch`` (scores, status, flags, and each
+case's pass/fail with its message and named causes), plus the look-alike search
+(``similarity``), and shows: what the class misunderstood (``misconceptions``), the score
+distributions, the pass rate of every feature (a hidden case's name is the feature it tests:
+``stride``, ``padding``, ``ties``...), the failures grouped by cause, the gradients not
+derived (``probing``), the look-alike submissions side by side, the submissions that failed
+to run, and the slowest ones.  Each submission links to its own ``results.json``.  Charts are
+inline SVG drawn here: no scripts, no external files.
 """
 
 from __future__ import annotations
@@ -259,8 +261,8 @@ def _submission_cells(record: dict[str, Any], named: bool) -> str:
     return cells + (f"<td>{_e(_students(record))}</td>" if named else "")
 
 
-# The sections added for issue 12 are Jinja2 templates (autoescaped) in templates/; the rest
-# of the page is still built here.
+# The newer sections are Jinja2 templates in templates/, escaped by the engine; the rest of
+# the page is still built here, escaped by _e.
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
@@ -275,8 +277,14 @@ _TEMPLATES.filters.update(
     pretty=_pretty_case,
     sentence=lambda text: str(text)[:1].upper() + str(text)[1:],
 )
-LIMITS = {"examples": EXAMPLES, "unnamed_limit": 6, "group_limit": 25, "member_limit": 12}
-LIMITS["pair_limit"] = 60
+# how much of a large class the page lists (the CSVs have everything)
+LIMITS = {
+    "examples": EXAMPLES,  # submissions linked per group of failures
+    "unnamed_limit": 6,  # kinds of unexplained failure per function
+    "group_limit": 25,  # groups of look-alike submissions
+    "member_limit": 12,  # submissions named per group
+    "pair_limit": 60,  # look-alike pairs listed after those shown side by side
+}
 
 
 def _render(template: str, **context: Any) -> str:

@@ -77,7 +77,12 @@ class Probe:
     evaluations: int  # distinct input entries another function was evaluated at, one by one
     forward_like: int  # calls mapping an array shaped like one input to the shape of another
     function: str  # the function evaluated at the most entries (a name the child reported)
-    intact: bool  # the watch was still installed when the call returned
+    intact: bool  # the watch was still installed when the call returned (and reported)
+
+
+# what a reply that answered but withheld or mangled its measurements counts as: our child
+# always sends them, so the submission interfered with the watch
+WITHHELD = Probe(0, 0, "", False)
 
 
 _PROBE_NAME = re.compile(r"[^A-Za-z0-9_.<>]")
@@ -334,7 +339,7 @@ class Sandbox:
             seconds=float(reply.get("seconds", 0.0))
             if isinstance(reply.get("seconds"), (int, float))
             else 0.0,
-            probe=read_probe(reply.get("probe")),
+            probe=read_probe(reply.get("probe")) or WITHHELD,
         )
 
     def output(self) -> str:
