@@ -222,6 +222,7 @@ def user_tree() -> Path:
     shutil.copytree(REPO / "autograder" / "cnn_backprop", tree / "autograder" / "cnn_backprop",
                     ignore=shutil.ignore_patterns("__pycache__", "_bundle"))  # fmt: skip
     shutil.copytree(REPO / "solutions", tree / "solutions")
+    shutil.copytree(REPO / "assignment", tree / "assignment")  # the class report reads it
     for part in ("public", "hidden"):
         shutil.copytree(REPO / "tests" / part, tree / "tests" / part,
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip

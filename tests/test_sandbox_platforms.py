@@ -100,7 +100,13 @@ def _tree(config: dict | None = None) -> Path:
     """A readable copy of the grader's files, with a course configuration of the test's."""
     tree = Path(tempfile.mkdtemp(prefix="cnnbp-tree-"))
     os.chmod(tree, 0o755)
-    for part in ("autograder/cnn_backprop", "solutions", "tests/public", "tests/hidden"):
+    for part in (
+        "autograder/cnn_backprop",
+        "solutions",
+        "assignment",
+        "tests/public",
+        "tests/hidden",
+    ):
         shutil.copytree(REPO / part, tree / part, ignore=shutil.ignore_patterns("__pycache__"))
     otter = json.loads((REPO / "otter_config.json").read_text())
     if config:

@@ -35,20 +35,25 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from . import QUESTIONS, __version__, paths
+from . import QUESTIONS, __version__, config, paths
 from .submission import MAX_FILE_BYTES
 from .upload import MAX_DEPTH, pick
 
 METADATA_FILE = "submission_metadata.yml"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # 2: each failing case's named causes; the submission's flags
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
-RESERVED = {"grades.csv", "report.html"}
+RESERVED = {"grades.csv", "report.html", "misconceptions.csv", "similarity.csv"}
 EXPORTS_DIR = ".exports"  # inside the output folder: hidden from the sandbox like the rest
 MESSAGE_CHARS = 600  # of each failing case's message kept in the record (for the report)
 # modules that cannot change a grade: editing them keeps earlier results valid
-NOT_GRADING = {"report.py", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"}
+NOT_GRADING = {
+    *("report.py", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"),
+    *("records.py", "misconceptions.py", "similarity.py"),
+}
+# course settings that cannot change a grade either (the class report's alone)
+NOT_GRADING_SETTINGS = ("similarity_threshold",)
 
 
 class BatchInputError(Exception):
@@ -390,13 +395,31 @@ def grader_fingerprint() -> str:
     root = paths.root()
     files += sorted((root / "tests" / "public").glob("*.py"))
     files += sorted((root / "tests" / "hidden").glob("*.py"))
-    files += [root / "solutions" / "reference.py", root / "otter_config.json"]
+    files += [root / "solutions" / "reference.py"]
     for file in files:
         with contextlib.suppress(OSError):
             digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    digest.update(_grading_config(root / "otter_config.json") + b"\0")
     # the secret itself never enters a record, only a seed derived from it
     digest.update(str(derive_seed("cnn-backprop batch fingerprint")).encode())
     return digest.hexdigest()[:16]
+
+
+def _grading_config(path: Path) -> bytes:
+    """otter_config.json, canonical and without the settings that only shape the report."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b"unreadable"
+    try:
+        otter = json.loads(data)
+    except ValueError:
+        return data
+    block = config.plugin_block(otter) if isinstance(otter, dict) else None
+    if isinstance(block, dict):
+        for key in NOT_GRADING_SETTINGS:
+            block.pop(key, None)  # the block is a part of ``otter``: edits it in place
+    return json.dumps(otter, sort_keys=True).encode()
 
 
 def content_hash(job: Job) -> str:
@@ -491,6 +514,7 @@ def grade_job(job: Job, digest: str, settings: dict[str, Any]) -> tuple[dict[str
         "notes": str(outcome.results.get("output", ""))[:2000],
         "sandbox": outcome.sandbox,
         "cases": case_records(outcome),
+        "flags": [flag.as_record() for flag in outcome.flags],
     }
     if outcome.status == "grader-error":
         tests = outcome.results.get("tests") or [{}]
@@ -521,6 +545,8 @@ def case_records(outcome: Any) -> list[dict[str, Any]]:
                     "points": float(tc.points or 0),
                     "passed": bool(result.passed),
                     "message": "" if result.passed else (rest or message)[:MESSAGE_CHARS],
+                    # the diagnosis' cause keys, as data (never parsed from the message)
+                    "causes": [] if result.passed else list(getattr(result, "causes", ())),
                 }
             )
     return cases
@@ -565,6 +591,7 @@ def _failed_record(job: Job, digest: str, settings: dict[str, Any], why: str) ->
         "seconds": 0.0,
         "notes": why,
         "cases": [],
+        "flags": [],
     }
     write_json_atomic(record, folder / RECORD_FILE)
     return record
@@ -841,7 +868,7 @@ def grades_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str
     header = ["submission"]
     if identified:
         header += ["submission_id", "name", "email", "sid"]
-    header += [*QUESTIONS, "total", "seed", "status"]
+    header += [*QUESTIONS, "total", "seed", "status", "flags"]
     rows = []
     for record in records:
         scores = [_number(record.get("scores", {}).get(q, 0)) for q in QUESTIONS]
@@ -850,27 +877,37 @@ def grades_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str
             _number(record.get("total", 0)),
             "" if record.get("seed") is None else str(record["seed"]),
             str(record.get("status", "")),
+            flags_cell(record),
         ]
         people = record.get("submitters") or [{}]
         for person in people:
-            row = [_cell(record["key"])]
+            row = [csv_cell(record["key"])]
             if identified:
                 row += [
-                    _cell(record.get("submission_id") or ""),
-                    _cell(person.get("name", "")),
-                    _cell(person.get("email", "")),
-                    _cell(person.get("sid", "")),
+                    csv_cell(record.get("submission_id") or ""),
+                    csv_cell(person.get("name", "")),
+                    csv_cell(person.get("email", "")),
+                    csv_cell(person.get("sid", "")),
                 ]
             rows.append(row + tail)
     rows.sort()
     return header, rows
 
 
+def flags_cell(record: dict[str, Any]) -> str:
+    """grades.csv's ``flags``: ``not-derived:conv1d_backward_w;...`` ('' when none)."""
+    labels = []
+    for flag in record.get("flags") or []:
+        if isinstance(flag, dict) and flag.get("kind") and flag.get("function"):
+            labels.append(f"{flag['kind']}:{flag['function']}")
+    return ";".join(sorted(set(labels)))
+
+
 def _number(value: Any) -> str:
     return f"{float(value):g}"
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     """Text from students (names, file names) must not become a spreadsheet formula."""
     text = str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from inspect import signature
 from typing import Any
@@ -54,6 +54,19 @@ _QUESTIONS = {
 }
 
 
+class CaseFailure(AssertionError):
+    """A failed case: the message for the student, and the causes it names, as data.
+
+    ``causes`` holds the keys of ``diagnosis.CAUSES`` that the message's "Likely cause" states
+    (empty when it names none), so the class report can count misconceptions without
+    reading messages back.
+    """
+
+    def __init__(self, message: str, causes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.causes = tuple(causes)
+
+
 class SubmittedFunction:
     """Stands in for a student's function: each call runs in the sandbox child.
 
@@ -66,6 +79,9 @@ class SubmittedFunction:
     def __init__(self, sandbox: Any, name: str) -> None:
         self.sandbox = sandbox
         self.__name__ = name
+        # what the child measured during each answered call (see ``probing``); only ever
+        # used to flag a function that evaluates a forward pass instead of deriving it
+        self.probes: list[Any] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         from .sandbox import SubmissionError
@@ -74,16 +90,18 @@ class SubmittedFunction:
         try:
             value, _, returned_dtype = self.call_checked(*args, **kwargs)
         except SubmissionError as exc:  # a failed call fails the case, with the reason
-            message = _call_failure(self.__name__, case, _named(self.__name__, exc))
-            raise AssertionError(message) from None
+            raise _call_failure(self.__name__, case, _named(self.__name__, exc)) from None
         if case is not None:
             failure = _failure(self.__name__, case, value, returned_dtype, public=True)
             if failure:
-                raise AssertionError(failure)
+                raise failure
         return value
 
     def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
         result = self.sandbox.call(self.__name__, list(args), kwargs)
+        probe = getattr(result, "probe", None)
+        if probe is not None:
+            self.probes.append(probe)
         modified = [
             i
             for i, (sent, back) in enumerate(zip(args, result.inputs_after, strict=True))
@@ -151,8 +169,14 @@ class ReplayedCalls:
 
     def __init__(self, calls: list[tuple[str, list[Any], dict[str, Any]]], outcomes: list[Any]):
         self._answers: dict[str, deque[Any]] = {}
+        # what the child measured during each answered call (``probing``), per function
+        self.probes: dict[str, list[Any]] = {}
         for (name, args, kwargs), outcome in zip(calls, outcomes, strict=True):
             self._answers.setdefault(_call_key(name, args, kwargs), deque()).append(outcome)
+            probe = getattr(outcome, "probe", None)
+            self.probes.setdefault(name, [])
+            if probe is not None:
+                self.probes[name].append(probe)
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         queue = self._answers.get(_call_key(name, args, kwargs))
@@ -240,9 +264,10 @@ def expect_close(
 def _unmodified(modified: list[int], names: tuple[str, ...], fn_name: str) -> None:
     if modified:
         which = ", ".join(f"`{names[i]}`" for i in modified)
-        raise AssertionError(
+        raise CaseFailure(
             f"`{fn_name}` modified its input {which} in place; "
-            f"{diagnosis.CAUSES['inplace'].sentence()}"
+            f"{diagnosis.CAUSES['inplace'].sentence()}",
+            ("inplace",),
         )
 
 
@@ -305,18 +330,19 @@ def _case_of_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]):
     return case
 
 
-def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> str:
-    """A failed call's message: the configuration, what went wrong, what it shows."""
+def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> CaseFailure:
+    """A failed call: the configuration, what went wrong, what it shows (and its causes)."""
     if case is None or "not implemented" in message or "is not defined" in message:
-        return message
+        return CaseFailure(message)
     text = f"{case.describe()}: {message}"
+    causes: list[diagnosis.Cause] = []
     try:
-        hint = diagnosis.explain_error(name, case, message)
+        hint, causes = diagnosis.explain_error_causes(name, case, message)
     except Exception:  # feedback must never cost a grade: keep the plain message
         hint = None
     if hint is None and " raised " in message:  # an error in their code: where to look
         hint = diagnosis.pointer(name)
-    return f"{text}\n{hint}" if hint else text
+    return CaseFailure(f"{text}\n{hint}" if hint else text, [c.key for c in causes])
 
 
 def _failure(
@@ -326,7 +352,7 @@ def _failure(
     returned_dtype: str | None,
     *,
     public: bool = False,
-) -> str | None:
+) -> CaseFailure | None:
     """Why ``answer`` fails ``case`` (None: it passes), with the likely cause."""
     question = _QUESTIONS[name]
     expected = _expected(name, case)
@@ -352,14 +378,15 @@ def _failure(
     elif not public and _reveal_hidden():  # the instructor chose to show hidden cases in full
         text += "\n" + _reveal(name, case, answer, expected)
     if not finite:
-        return text
+        return CaseFailure(text)
+    causes: list[diagnosis.Cause] = []
     try:
-        hint = diagnosis.explain(
+        hint, causes = diagnosis.explain_causes(
             name, case, answer, expected, tolerance=tolerance, returned_dtype=returned_dtype
         )
     except Exception:  # feedback must never cost a grade: point to the section instead
         hint = diagnosis.pointer(name)
-    return f"{text}\n{hint}"
+    return CaseFailure(f"{text}\n{hint}", [c.key for c in causes])
 
 
 def _reveal_hidden() -> bool:
@@ -389,11 +416,11 @@ def _check(fn: Callable[..., Any] | None, name: str, case: ConvCase | PoolCase) 
     try:
         answer, modified, returned_dtype = call(fn, name, *args, **settings)
     except AssertionError as exc:
-        raise AssertionError(_call_failure(name, case, str(exc))) from None
+        raise _call_failure(name, case, str(exc)) from None
     _unmodified(modified, _QUESTIONS[name].inputs, name)
     failure = _failure(name, case, answer, returned_dtype)
     if failure:
-        raise AssertionError(failure)
+        raise failure
 
 
 def check_conv1d_backward_w(fn: Callable[..., Any] | None, case: ConvCase) -> None:

@@ -56,9 +56,12 @@ def _check_isolation() -> str | None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from . import misconceptions, similarity
     from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
+    from .config import load
     from .report import ran, write_report
 
+    course = load()  # a configuration mistake stops here, before anything is graded
     refused = _check_isolation()
     if refused:
         print(f"cnn-backprop grade: {refused}", file=sys.stderr)
@@ -97,7 +100,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     records = result.records
     csv_path = write_grades_csv(records, out / "grades.csv")
-    report_path = write_report(records, out / "report.html", title=args.title)
+    diagnosis = misconceptions.diagnose_class(records)
+    misconceptions.write_csv(diagnosis, out / misconceptions.CSV_FILE)
+    graded = {r["key"] for r in records}
+    files = {job.key: job.path for job in found.jobs if job.key in graded}
+    if len(files) > 100:  # about 5 s per hundred submissions: say what is happening
+        print(f"searching {len(files)} submissions for look-alikes...", file=sys.stderr)
+    comparison = similarity.compare_paths(
+        files, course.similarity_threshold, cache=out / similarity.CACHE_DIR
+    )
+    similarity_path = similarity.write_csv(comparison, out / similarity.CSV_FILE)
+    report_path = write_report(
+        records,
+        out / "report.html",
+        title=args.title,
+        similarity=comparison,
+        diagnosis=diagnosis,
+        policy=course.gradients_not_derived,
+    )
     if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
         _print_table(records)
     failed = sum(not ran(r) for r in records)
@@ -107,7 +127,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
         f"{len(result.reused)} unchanged since the last run"
         + (f"; {failed} failed to run" if failed else "")
     )
-    print(f"wrote {csv_path}, {report_path} and {len(records)} results.json file(s)")
+    flagged = sum(bool(r.get("flags")) for r in records)
+    if flagged:
+        print(f"{flagged} submission(s) flagged for instructors (grades.csv's flags column)")
+    if comparison.unavailable:
+        print(f"note: {comparison.unavailable}", file=sys.stderr)
+    else:
+        print(
+            f"{len(comparison.pairs)} look-alike pair(s) at similarity >= "
+            f"{comparison.threshold:g} among {len(comparison.compared)} submission(s)"
+        )
+    written = [csv_path, out / misconceptions.CSV_FILE, similarity_path, report_path]
+    print(
+        f"wrote {', '.join(str(p) for p in written if p)} and {len(records)} results.json file(s)"
+    )
     return 0
 
 

@@ -12,7 +12,9 @@ an instructor edits::
         "reveal_hidden_cases": false,
         "scope": "full",
         "features": {"dilation": false},
-        "min_isolation": "files"
+        "min_isolation": "files",
+        "gradients_not_derived": "report",
+        "similarity_threshold": 0.8
     }}]
 
 Every key is optional; ``cnn-backprop build`` prints the effective values.
@@ -34,6 +36,8 @@ SCOPES = ("full", "note")
 # no padding or dilation, float64); scope "note" turns all of them off
 FEATURES = ("batch", "channels", "stride", "padding", "dilation", "float32")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+# what a backward function that evaluates a forward pass instead of deriving gets (probing.py)
+NOT_DERIVED_POLICIES = ("report", "zero")
 
 
 class ConfigError(ValueError):
@@ -52,6 +56,9 @@ class CourseConfig:
     reveal_hidden_cases: bool = False
     scope: str = "full"
     features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+    gradients_not_derived: str = "report"
+    # the class report's look-alike pairs: copydetect similarity at least this (similarity.py)
+    similarity_threshold: float = 0.8
     # below this the grader refuses to run a submission: "files" = the grader's files
     # unreadable and its outputs unwritable, "full" = also no network and no way to reach
     # the grader's processes, "none" = grade on any platform (say why in the course notes)
@@ -129,8 +136,34 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
         raise ConfigError(
             f"{where}: min_isolation must be one of {ISOLATION_LEVELS}, got {isolation!r}"
         )
+    not_derived = block.get("gradients_not_derived", defaults.gradients_not_derived)
+    if not_derived not in NOT_DERIVED_POLICIES:
+        raise ConfigError(
+            f"{where}: gradients_not_derived must be one of {NOT_DERIVED_POLICIES}, "
+            f"got {not_derived!r}"
+        )
+    threshold = block.get("similarity_threshold", defaults.similarity_threshold)
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0 < threshold <= 1
+    ):
+        raise ConfigError(
+            f"{where}: similarity_threshold must be a number in (0, 1] (the share of a "
+            f"submission's own code found in another), got {threshold!r}"
+        )
     return CourseConfig(
-        tie_rule, points, group_points, public, visibility, reveal, scope, features, isolation
+        tie_rule=tie_rule,
+        points=points,
+        group_points=group_points,
+        public_tests_count=public,
+        hidden_visibility=visibility,
+        reveal_hidden_cases=reveal,
+        scope=scope,
+        features=features,
+        gradients_not_derived=not_derived,
+        similarity_threshold=float(threshold),
+        min_isolation=isolation,
     )
 
 

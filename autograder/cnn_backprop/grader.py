@@ -22,7 +22,7 @@ from otter.run import AutograderConfig
 from otter.test_files import ExceptionTestFile, GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 
-from . import FORWARD, QUESTIONS, paths
+from . import FORWARD, QUESTIONS, paths, probing
 from . import config as course_config
 from .checks import RecordingCalls, SubmittedFunction, answer_all
 from .sandbox import IsolationRefused, Sandbox
@@ -43,6 +43,7 @@ class Outcome:
     results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
     sandbox: dict[str, Any] = field(default_factory=dict)  # Protections.summary()
     grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
+    flags: list[probing.Flag] = field(default_factory=list)  # for instructors (probing.py)
 
     @property
     def total(self) -> float:
@@ -124,10 +125,14 @@ def grade_file(
             submission.cells, list(QUESTIONS), hide=hide, min_isolation=course.min_isolation
         ) as sandbox:
             load = sandbox.start()
-            judge(sandbox, questions, seed)
+            probes = judge(sandbox, questions, seed)
             printed = sandbox.output()
             restarts = sandbox.restarts
             protections = sandbox.protections
+        flags = probing.judge(probes)
+        policy = course.gradients_not_derived
+        if policy == "zero":
+            probing.score_zero(questions, flags)
     except IsolationRefused as exc:
         details = f"grading refused: {exc}\nsandbox:\n" + _bullets(exc.protections.describe())
         outcome = _finish(
@@ -141,6 +146,7 @@ def grade_file(
     details = [
         f"submission: {submission.name} ({identity})",
         f"seed: {seed}  (reproduce with: cnn-backprop grade {name} --seed {seed})",
+        probing.details(flags, policy),
         f"child restarts after a crash or timeout: {restarts}",
         "sandbox:\n" + _bullets(protections.describe() if protections else ["(not started)"]),
         "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
@@ -149,6 +155,7 @@ def grade_file(
         name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
     )
     outcome.sandbox = protections.summary() if protections else {}
+    outcome.flags = flags
     return outcome
 
 
@@ -170,12 +177,13 @@ def _functions(backend: Any) -> dict[str, Any]:
     return env
 
 
-def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> None:
+def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> dict[str, list[Any]]:
     """Run the suites against the submission: every call is made before any is judged.
 
     A dry run with the reference learns the calls; the submission answers all of them; then
     the suites run again on those answers.  So the submission cannot tell from which calls
-    come, or when, whether an earlier answer passed.
+    come, or when, whether an earlier answer passed.  Returns each function's probe
+    measurements (``probing``), one per call made.
     """
     recorder = RecordingCalls()
     for tf in questions:
@@ -183,6 +191,7 @@ def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> No
     answers = answer_all(sandbox, recorder.calls)
     for tf in questions:
         run_question(tf, _functions(answers), seed)
+    return answers.probes
 
 
 def ungradable(

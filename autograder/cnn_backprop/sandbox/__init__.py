@@ -17,7 +17,7 @@ from .errors import (
     TimedOut,
 )
 from .protections import LEVELS, Protections
-from .session import CallResult, LoadReport, Sandbox, detect_protections
+from .session import CallResult, LoadReport, Probe, Sandbox, detect_protections
 
 __all__ = [
     "LEVELS",
@@ -27,6 +27,7 @@ __all__ = [
     "IsolationRefused",
     "LoadReport",
     "NotRun",
+    "Probe",
     "Protections",
     "Sandbox",
     "SubmissionError",

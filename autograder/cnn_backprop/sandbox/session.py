@@ -84,12 +84,49 @@ class LoadReport:
     fatal: str | None = None  # the child died or hung while loading
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What the child measured during one call (``child._ProbeWatch``).
+
+    Numbers reported by the submission's own process: they are read strictly and used for
+    one thing only, flagging a function that evaluates a forward pass instead of deriving
+    its gradient (``probing.py``); never for a score's correctness.
+    """
+
+    evaluations: int  # distinct input entries another function was evaluated at, one by one
+    forward_like: int  # calls mapping an array shaped like one input to the shape of another
+    function: str  # the function evaluated at the most entries (a name the child reported)
+    intact: bool  # the watch was still installed when the call returned (and reported)
+
+
+# what a reply that answered but withheld or mangled its measurements counts as: our child
+# always sends them, so the submission interfered with the watch
+WITHHELD = Probe(0, 0, "", False)
+
+
+_PROBE_NAME = re.compile(r"[^A-Za-z0-9_.<>]")
+
+
+def read_probe(obj: Any) -> Probe | None:
+    """The child's measurements, or None when they are missing or malformed."""
+    if not isinstance(obj, dict):
+        return None
+    counts = [obj.get("evaluations"), obj.get("forward_like")]
+    if not all(type(c) is int and 0 <= c < 10**9 for c in counts):
+        return None
+    intact, name = obj.get("intact"), obj.get("function", "")
+    if not isinstance(intact, bool) or not isinstance(name, str):
+        return None
+    return Probe(counts[0], counts[1], _PROBE_NAME.sub("?", name[:60]), intact)
+
+
 @dataclass
 class CallResult:
     value: np.ndarray  # fresh float64 copy, built in the parent
     returned_dtype: str
     inputs_after: list[np.ndarray | None]
     seconds: float
+    probe: Probe | None = None  # None: nothing measured (or the child withheld it)
 
 
 def decode_untrusted(obj: Any) -> np.ndarray:
@@ -443,6 +480,7 @@ class Sandbox:
             returned_dtype=str(value.dtype),
             inputs_after=inputs_after,
             seconds=float(seconds) if isinstance(seconds, (int, float)) else 0.0,
+            probe=read_probe(reply.get("probe")) or WITHHELD,
         )
 
     def _remaining_cpu(self) -> float:
