@@ -561,9 +561,12 @@ def run_attack(attack: Attack, grader: Grader, folder: Path) -> Run:
 
 def _cgroups(uid: int) -> list[str]:
     """The sandbox's cgroups, if the grader left any (named after the sandbox uid)."""
-    root = Path("/sys/fs/cgroup")
-    pattern = f"cnn-backprop*{uid}"
-    return sorted(str(p) for p in root.rglob(pattern) if p.is_dir())
+    found = []
+    # other sandboxes create and remove their groups meanwhile: a vanished folder is no error
+    for top, dirs, _ in os.walk("/sys/fs/cgroup", onerror=lambda _: None):
+        found += [os.path.join(top, d) for d in dirs if d.startswith("cnn-backprop") and
+                  d.endswith(str(uid))]  # fmt: skip
+    return sorted(found)
 
 
 def _head(path: Path) -> str:

@@ -138,7 +138,7 @@ def grade_file(
         outcome = _finish(
             name, "refused", questions, config, seed, started, reason=REFUSED, details=details
         )
-        outcome.sandbox = exc.protections.summary()
+        _record_sandbox(outcome, exc.protections.summary())
         return outcome
     except Exception as exc:
         return _grader_error(name, exc, started)
@@ -154,9 +154,15 @@ def grade_file(
     outcome = _finish(
         name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
     )
-    outcome.sandbox = protections.summary() if protections else {}
+    _record_sandbox(outcome, protections.summary() if protections else {})
     outcome.flags = flags
     return outcome
+
+
+def _record_sandbox(outcome: Outcome, summary: dict[str, Any]) -> None:
+    """The protections in force, for the batch report and in results.json's extra_data."""
+    outcome.sandbox = summary
+    outcome.results.setdefault("extra_data", {})["sandbox"] = summary
 
 
 REFUSED = (
