@@ -698,20 +698,36 @@ def _platform_params() -> list[Any]:
 PLATFORM_PARAMS = _platform_params()
 
 
+_started: Battery | None = None
+
+
+def start_battery(items: list[pytest.Item]) -> Battery:
+    """Start every selected run (conftest calls this as soon as collection ends, so the
+    battery's waits overlap the rest of the suite; its tests run last)."""
+    global _started
+    if _started is None:
+        wanted = []
+        for item in items:
+            spec = getattr(item, "callspec", None)
+            skipped = any(m.name == "skip" for m in item.iter_markers())
+            if (
+                getattr(item, "originalname", "") == "test_attack_is_contained"
+                and spec
+                and not (skipped)
+            ):
+                wanted.append((spec.params["platform"], spec.params["attack"]))
+        tmp = Path(tempfile.mkdtemp(prefix="cnnbp-battery-"))
+        tmp.chmod(0o755)
+        _started = Battery(wanted, tmp)
+    return _started
+
+
 @pytest.fixture(scope="session")
 def battery(request: pytest.FixtureRequest) -> Any:
-    wanted = []
-    for item in request.session.items:
-        spec = getattr(item, "callspec", None)
-        skipped = any(m.name == "skip" for m in item.iter_markers())
-        if item.originalname == "test_attack_is_contained" and spec is not None and not skipped:
-            wanted.append((spec.params["platform"], spec.params["attack"]))
-    tmp = Path(tempfile.mkdtemp(prefix="cnnbp-battery-"))
-    tmp.chmod(0o755)
-    battery = Battery(wanted, tmp)
+    battery = start_battery(request.session.items)
     yield battery
     battery.close()
-    subprocess.run(["rm", "-rf", str(tmp)], check=False)
+    subprocess.run(["rm", "-rf", str(battery.tmp)], check=False)
 
 
 OTTER_RUN_READS = (
