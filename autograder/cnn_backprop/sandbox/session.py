@@ -645,9 +645,13 @@ def _read_all(fd: int) -> str:
 
 def _first_active(plan: Plan) -> str:
     """The mechanism to drop when a child fails without saying why: the most intrusive."""
-    for mechanism, active in (("landlock", plan.landlock), ("seccomp", plan.seccomp),
-                              ("namespaces", plan.namespaces), ("cgroups", plan.cgroups),
-                              ("uid", plan.drop_uid)):  # fmt: skip
+    for mechanism, active in (
+        ("landlock", plan.landlock),
+        ("seccomp", plan.seccomp),
+        ("namespaces", plan.namespaces),
+        ("cgroups", plan.cgroups),
+        ("uid", plan.drop_uid),
+    ):
         if active:
             return mechanism
     raise OSError("the sandbox's child could not start even without protections")
