@@ -362,12 +362,38 @@ PRELOAD = [
 ]
 
 
-def _preload() -> None:
+# ... and where the interpreter is closed to other users, a wider set: after the drop nothing
+# else can be imported (grading still works; the report notes it)
+PRELOAD_CLOSED = ("numpy.testing", "numpy.random", "unittest", "json", "pathlib", "heapq", "bisect")
+
+
+def _open_to_others(path: str) -> bool:
+    """Whether every folder down to ``path`` lets other users in (o+x)."""
+    import stat
+
+    while path not in ("", "/"):
+        try:
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+        except OSError:
+            return False
+        path = os.path.dirname(path)
+    return True
+
+
+def _preload(dropping: bool) -> None:
     import importlib
 
     for name in PRELOAD:  # a module this Python lacks: the submission will find out
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    where = [os.path.dirname(os.__file__)]
+    if "numpy" in sys.modules:
+        where.append(os.path.dirname(sys.modules["numpy"].__file__))
+    if dropping and not all(_open_to_others(p) for p in where):
+        for name in PRELOAD_CLOSED:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
 
 
 def _drop_to(uid: int) -> None:
@@ -437,8 +463,9 @@ def _self_check(check: dict) -> dict:
 def serve(request_fd: int, reply_fd: int) -> None:
     """Start up and check (as the grader's code), then load the submission and answer calls."""
     hello = read_message(request_fd)
-    _preload()
-    if hello.get("drop_to") is not None and os.getuid() == 0:
+    dropping = hello.get("drop_to") is not None and os.getuid() == 0
+    _preload(dropping)
+    if dropping:
         try:
             _drop_to(int(hello["drop_to"]))
         except OSError as exc:
