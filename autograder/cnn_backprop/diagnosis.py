@@ -36,16 +36,20 @@ from .cases import ConvCase, PoolCase
 __all__ = [
     "CAUSES",
     "CONCLUSION",
+    "PRECISION_BANDS",
     "SECTIONS",
     "TIE_RULES",
     "Cause",
     "cite",
+    "close",
     "configured_tie_rule",
     "diagnose",
     "diagnose_error",
     "explain",
     "explain_error",
+    "likely_cause",
     "pointer",
+    "shape_readings",
     "transforms",
 ]
 
@@ -770,7 +774,7 @@ def transforms(function: str) -> list[tuple[str, Transform]]:
 # Matching.
 
 
-def _close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
+def close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
     """The grader's criterion, measured against the larger of the two arrays' scales."""
     if a.shape != b.shape:
         return False
@@ -783,7 +787,7 @@ def _close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
 # Relative errors that rounding to a lower precision leaves on these sizes (a few dozen
 # terms per sum): float32 ~1e-7, float16 ~1e-3.  No structural mistake errs by so little
 # except by an unlikely coincidence, and the transforms are tried first.
-_PRECISION_BANDS = (("precision-32", 1e-5), ("precision-16", 5e-3))
+PRECISION_BANDS = (("precision-32", 1e-5), ("precision-16", 5e-3))
 
 
 def _precision(answer: np.ndarray, expected: np.ndarray, tolerance: float) -> str | None:
@@ -793,7 +797,7 @@ def _precision(answer: np.ndarray, expected: np.ndarray, tolerance: float) -> st
     error = float(np.abs(answer - expected).max()) / scale
     if error <= tolerance:
         return None
-    return next((key for key, band in _PRECISION_BANDS if band > tolerance and error <= band), None)
+    return next((key for key, band in PRECISION_BANDS if band > tolerance and error <= band), None)
 
 
 def _named(function: str, keys: list[str]) -> list[Cause]:
@@ -837,9 +841,9 @@ def diagnose(
     if np.isfinite(answer).all():
         for key, transform in _TRANSFORMS[function]:
             wrong = transform(case, rule)
-            if wrong is None or _close(wrong, expected, tolerance):
+            if wrong is None or close(wrong, expected, tolerance):
                 continue  # not applicable here, or this case cannot tell it from a right answer
-            if _close(answer, wrong, tolerance):
+            if close(answer, wrong, tolerance):
                 matched.append(key)
     if not matched:
         precision = _precision(answer, expected, tolerance)
@@ -847,7 +851,7 @@ def diagnose(
     # what the shape shows is true whatever the values: say it too, after any value match,
     # unless a value match already says it
     implied = {_IMPLIED_SHAPE.get(key) for key in matched}
-    matched += [key for key in _shape_readings(function, case, answer.shape) if key not in implied]
+    matched += [key for key in shape_readings(function, case, answer.shape) if key not in implied]
     return _named(function, matched)
 
 
@@ -861,7 +865,7 @@ _IMPLIED_SHAPE = {
 }
 
 
-def _shape_readings(function: str, case: Case, shape: tuple[int, ...]) -> list[str]:
+def shape_readings(function: str, case: Case, shape: tuple[int, ...]) -> list[str]:
     """What a wrong shape says about the code, from the case's dimensions alone."""
     if isinstance(case, ConvCase):
         n, c_in, width = case.x.shape
@@ -964,7 +968,7 @@ def diagnose_error(function: str, case: Case, message: str) -> list[Cause]:
 # Sentences.
 
 
-def _likely(causes: list[Cause], *, detail: str = "") -> str:
+def likely_cause(causes: list[Cause], *, detail: str = "") -> str:
     parts = [f"{c.says}{detail}; {cite(c.anchor)}" for c in causes]
     if len(parts) == 1:
         return f"Likely cause: {parts[0]}."
@@ -1006,7 +1010,7 @@ def explain(
         and returned_dtype != str(case.x.dtype)
     ):
         detail = f" (your function returned {returned_dtype} for {case.x.dtype} inputs)"
-    return _likely(causes, detail=detail)
+    return likely_cause(causes, detail=detail)
 
 
 def pointer(function: str) -> str:
@@ -1017,4 +1021,4 @@ def pointer(function: str) -> str:
 def explain_error(function: str, case: Case, message: str) -> str | None:
     """The likely cause of an exception, or None when its message shows nothing certain."""
     causes = diagnose_error(function, case, message)
-    return _likely(causes) if causes else None
+    return likely_cause(causes) if causes else None

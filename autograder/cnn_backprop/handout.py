@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from . import FORWARD, QUESTIONS, config, figures, paths
-from .suite import suite_source
+from .public import render as render_public
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
 MODULE = "cnn_backprop_hw.py"
@@ -289,7 +289,10 @@ def build_module(*, solution: bool = False) -> str:
 
 def public_tests() -> dict[str, str]:
     """The public test files as students get them: ``tests/<question>.py``."""
-    return {f"{q}.py": suite_source(paths.suite_files(q)[0]) for q in QUESTIONS}
+    return {
+        f"{q}.py": render_public(q, paths.suite_files(q)[0].read_text(encoding="utf-8"))
+        for q in QUESTIONS
+    }
 
 
 def write_student_folder(out: Path) -> list[Path]:
