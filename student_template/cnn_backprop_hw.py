@@ -25,9 +25,9 @@ def conv1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         Layer input.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         Filters.
     stride, padding, dilation : int
         As in ``torch.nn.functional.conv1d``.
@@ -36,6 +36,11 @@ def conv1d_forward(
     -------
     z : ndarray, shape (N, C_out, W_out)
         ``W_out = (W + 2*padding - dilation*(K-1) - 1) // stride + 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``w`` is not a float32 or float64 array (integers included).
 
     Examples
     --------
@@ -46,7 +51,7 @@ def conv1d_forward(
     >>> conv1d_forward(p, w)
     array([[[-2., -2., -2., -2.]]])
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x, w = _floating(x, "x", "conv1d_forward"), _floating(w, "w", "conv1d_forward")
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"x and w must be 3-D, got shapes {x.shape} and {w.shape}")
     n, c_in, width = x.shape
@@ -57,7 +62,7 @@ def conv1d_forward(
     if w_out < 1:
         raise ValueError("the (dilated) kernel is longer than the padded input")
     xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
-    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w, np.float32))
+    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w))
     for tap in range(k):
         start = tap * dilation
         # inputs read by tap `tap` at every output position t: xpad[start + t*stride]
@@ -76,7 +81,7 @@ def maxpool1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         Pool input.
     kernel_size : int
         Window length.
@@ -90,6 +95,11 @@ def maxpool1d_forward(
     y : ndarray, shape (N, C, W_out)
         ``W_out = (W + 2*padding - kernel_size) // stride + 1``.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a float32 or float64 array (integers included).
+
     Examples
     --------
     The note's Figure 4: window 3, stride 3.
@@ -98,8 +108,21 @@ def maxpool1d_forward(
     >>> maxpool1d_forward(z, 3)
     array([[[5. , 0.5]]])
     """
-    windows, _ = _pool_windows(np.asarray(x), kernel_size, stride, padding)
+    x = _floating(x, "x", "maxpool1d_forward")
+    windows, _ = _pool_windows(x, kernel_size, stride, padding)
     return windows.max(axis=-1)
+
+
+def _floating(a: np.ndarray, name: str, function: str) -> np.ndarray:
+    """``a`` as an array if it is float32 or float64; any other dtype is refused, clearly."""
+    a = np.asarray(a)
+    if a.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"{function}: {name} must be a float32 or float64 array, got {a.dtype}; "
+            f"convert it first, e.g. {name}.astype(np.float64), or write its values as floats "
+            "(np.array([1.0, 2.0]))"
+        )
+    return a
 
 
 def _pool_windows(
@@ -115,11 +138,7 @@ def _pool_windows(
     w_out = (width + 2 * padding - kernel_size) // stride + 1
     if w_out < 1:
         raise ValueError("the window is longer than the padded input")
-    xpad = np.pad(
-        x.astype(np.result_type(x, np.float32), copy=False),
-        ((0, 0), (0, 0), (padding, padding)),
-        constant_values=-np.inf,
-    )
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)), constant_values=-np.inf)
     idx = np.arange(w_out)[:, None] * stride + np.arange(kernel_size)[None, :]
     return xpad[:, :, idx], stride
 
@@ -310,9 +329,9 @@ def conv1d_backward_w(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         The layer's input in the forward pass.
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
     kernel_size : int
         K, the filter length (it cannot be recovered from the shapes when stride > 1).
@@ -356,9 +375,9 @@ def conv1d_backward_input(
 
     Parameters
     ----------
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         The layer's filters.
     input_length : int
         W, the width of the layer's input (with stride > 1 several W give the same W_out).
@@ -400,9 +419,9 @@ def maxpool1d_backward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         The pool's input in the forward pass.
-    delta : ndarray, shape (N, C, W_out)
+    delta : ndarray of float32 or float64, shape (N, C, W_out)
         ``dL/dy``, the deltas of the pool's outputs.
     kernel_size : int
         Window length.
