@@ -220,6 +220,8 @@ def test_bad_placeholders_and_figures_are_rejected(
         (tmp_path / folder).mkdir()
         for f in (REPO / folder).glob("*.py"):
             (tmp_path / folder / f.name).write_text(f.read_text())
+    for name in ("pyproject.toml", "otter_config.json"):  # the install line, the tie rule
+        (tmp_path / name).write_text((REPO / name).read_text())
     handout = (REPO / "assignment" / "handout.md").read_text()
     monkeypatch.setattr(paths, "_override", tmp_path)
     for old, new, message in [

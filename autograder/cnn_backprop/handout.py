@@ -155,6 +155,72 @@ def scope_text() -> str:
     return "\n".join(lines)
 
 
+# What students install: these packages at the versions pyproject.toml gives them (one source
+# for the instructor's and the students' versions), and a Jupyter front end for the notebook.
+# `otter check` runs a .py file in a Jupyter kernel too: the .py route needs ipykernel, which
+# JupyterLab brings.
+STUDENT_PACKAGES = ("numpy", "otter-grader")
+FRONT_END = "jupyterlab"
+KERNEL_ONLY = "ipykernel"
+
+
+def project_requirements() -> tuple[dict[str, str], str]:
+    """pyproject.toml's dependencies (name -> version spec, extras dropped) and requires-python.
+
+    Read with a regular expression: ``tomllib`` is not in Python 3.10's standard library.
+    """
+    text = (paths.root() / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", text, re.M | re.S)
+    python = re.search(r'^requires-python\s*=\s*"([^"]+)"', text, re.M)
+    if block is None or python is None:
+        raise HandoutError("pyproject.toml: cannot find dependencies and requires-python")
+    specs = {}
+    for requirement in re.findall(r'^\s*"([^"]+)"', block.group(1), re.M):
+        name, spec = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?(.*)", requirement).groups()
+        specs[name.lower()] = spec.strip()
+    return specs, python.group(1)
+
+
+def python_versions(spec: str) -> str:
+    """``>=3.10,<3.14`` as ``3.10 to 3.13``."""
+    low = re.search(r">=\s*3\.(\d+)", spec)
+    high = re.search(r"<\s*3\.(\d+)", spec)
+    if low is None:
+        raise HandoutError(f"pyproject.toml: requires-python {spec!r} has no lower bound")
+    if high is None:
+        return f"3.{low.group(1)} or newer"
+    return f"3.{low.group(1)} to 3.{int(high.group(1)) - 1}"
+
+
+def install_line(jupyter: str = FRONT_END) -> str:
+    """The one command a student runs to install what the handout needs.
+
+    ``jupyter``: ``jupyterlab`` (the notebook, and the .py route too) or ``ipykernel`` (enough
+    for the .py route: ``otter check`` runs the file in a kernel).
+    """
+    specs, _ = project_requirements()
+    missing = [p for p in STUDENT_PACKAGES if p not in specs]
+    if missing:
+        raise HandoutError(f"pyproject.toml does not list {missing}")
+    packages = [f'"{p}{specs[p]}"' if specs[p] else p for p in STUDENT_PACKAGES]
+    return "python -m pip install " + " ".join([*packages, jupyter])
+
+
+def install_text() -> str:
+    """The handout's setup paragraph: the Python versions and the one install line."""
+    _, python = project_requirements()
+    return (
+        f"You need **Python {python_versions(python)}** (the code uses type hints such as "
+        "`int | None`, new in Python 3.10) and a few packages, installed with one line in a "
+        "terminal (inside a virtual environment if you use one):\n\n"
+        f"```bash\n{install_line()}\n```\n\n"
+        "NumPy runs your code and the finite-difference self-checks; Otter-Grader runs the "
+        "public tests (`grader.check`) and makes your submission zip; JupyterLab opens this "
+        "notebook and gives Otter the Python kernel it runs the tests in. Nothing else is "
+        "needed: the figures are inside the notebook."
+    )
+
+
 def gradcheck_source() -> str:
     text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
     kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
@@ -216,6 +282,10 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
             markdown.append(scope_text())
             seen.setdefault(kind, []).append("")
             continue
+        if kind == "install":  # Python versions and packages, from pyproject.toml
+            markdown.append(install_text())
+            seen.setdefault(kind, []).append("")
+            continue
         if kind == "figure":
             if arg not in figures.FIGURES:
                 raise HandoutError(f"assignment/handout.md:{number}: no figure named {arg!r}")
@@ -265,12 +335,16 @@ def build_module(*, solution: bool = False) -> str:
     """The ``.py`` route: forward passes, the checker and the three stubs in one module."""
     ref = ReferenceSource()
     given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
+    _, python = project_requirements()
     header = (
         '"""Homework: backpropagation for CNNs, the plain-Python route.\n\n'
-        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE,\n"
-        "then run `python cnn_backprop_hw.py` (finite-difference self-checks) and\n"
-        "`otter check cnn_backprop_hw.py` (the public tests, from this folder).  Submit this\n"
-        'file on Gradescope.\n"""\n\n'
+        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE.\n\n"
+        f"Setup: Python {python_versions(python)}, and in a terminal:\n\n"
+        f"    {install_line(KERNEL_ONLY)}\n\n"
+        f"Then, in this folder: `python {MODULE}` runs the finite-difference self-checks\n"
+        "(one summary line per function; the exit code is 1 if one fails), and\n"
+        f"`otter check {MODULE}` runs the public tests (in `tests/`).  Submit this file on\n"
+        'Gradescope.\n"""\n\n'
         "from __future__ import annotations\n\n"
     )
     checker = gradcheck_source()
@@ -282,7 +356,9 @@ def build_module(*, solution: bool = False) -> str:
         "# ---- Given: the finite-difference gradient checker ----\n" + body.strip(),
         "# ---- Your answers ----\n\n"
         + "\n\n\n".join(ref.solution(q, given) if solution else ref.stub(q) for q in QUESTIONS),
-        'if __name__ == "__main__":\n' + "".join(f"    gradcheck_{q}({q})\n" for q in QUESTIONS),
+        'if __name__ == "__main__":  # not when the autograder loads this file\n'
+        "    import sys\n\n"
+        "    sys.exit(self_check({" + ", ".join(f'"{q}": {q}' for q in QUESTIONS) + "}))\n",
     ]
     return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
 
