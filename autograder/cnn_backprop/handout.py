@@ -227,6 +227,19 @@ def gradcheck_source() -> str:
     return "\n".join(kept).strip() + "\n"
 
 
+def export_cell() -> str:
+    """The submission cell: ``assignment/export.py`` and its call (in Jupyter only)."""
+    text = (paths.root() / "assignment" / "export.py").read_text(encoding="utf-8")
+    return (
+        "# Given: making your submission zip.  Save the notebook first (File > Save, or\n"
+        "# Ctrl+S), then run this cell.\n"
+        + text.strip()
+        + "\n\n\n"
+        + 'if __name__ == "__main__":  # in Jupyter; the autograder never makes a zip\n'
+        + f'    export_submission("{NOTEBOOK}")\n'
+    )
+
+
 def setup_cell() -> str:
     return f'import numpy as np\nimport otter\n\ngrader = otter.Notebook("{NOTEBOOK}")\n'
 
@@ -246,10 +259,7 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
         "selfcheck": lambda q: f"gradcheck_{q}({q})",
         "check": lambda q: f'grader.check("{q}")',
-        "export": lambda _: (
-            "# Save the notebook first, then run this cell to make your zip.\n"
-            "grader.export(pdf=False)"
-        ),
+        "export": lambda _: export_cell(),
     }
     text = (paths.root() / "assignment" / "handout.md").read_text(encoding="utf-8")
     cells: list[nbformat.NotebookNode] = []
