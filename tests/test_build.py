@@ -125,6 +125,28 @@ def test_solution_pasted_into_the_stubs_passes_every_public_check(dist: Path) ->
     assert not [outputs(c) for c in nb.cells if "ERROR" in outputs(c)]
 
 
+def test_a_failing_public_check_in_the_notebook_names_the_likely_cause(dist: Path) -> None:
+    """A student's `>=` in the pooling loop: grader.check says which mistake and where to read."""
+    mistake = next(m for m in MISTAKES if m.name == "pool_last_max_wins_ties")
+    nb = build_notebook(solution=True)
+    nb.cells = [c for c in nb.cells if "export_submission(" not in c.source]
+    stub = next(c for c in nb.cells if "def maxpool1d_backward(" in c.source)
+    stub.source = mistake.source
+    nb = run_notebook(nb, dist / "student")
+    texts = {cell.source: outputs(cell) for cell in check_cells(nb)}
+    pool = texts['grader.check("maxpool1d_backward")']
+    assert "ties and overlapping windows, window 3, stride 1: your result is wrong" in pool
+    cause = (
+        "Likely cause: your result equals the pooling gradient with each tie won by the last "
+        "maximal element (as a >= comparison in a loop does); see the handout, section "
+        '\\"The wrong tie rule\\" (#mistake-ties).'
+    )
+    # the tied-window case and the many-ties case, in the plain text and in the HTML
+    assert pool.count(cause) == 4, pool
+    others = [t for source, t in texts.items() if "maxpool" not in source]
+    assert all("passed" in t and "Likely cause" not in t for t in others), others
+
+
 def run_module(folder: Path, text: str | None = None) -> subprocess.CompletedProcess:
     """``python cnn_backprop_hw.py`` in the student's folder, as the handout says to run it."""
     if text is not None:
