@@ -81,7 +81,7 @@ def test_switched_off_features_leave_no_trace_in_public_tests() -> None:
         "maxpool1d_backward.py": ["note example", "many ties"],
     }
     for text in texts.values():
-        tests = text[text.index("@test_case") : text.index("# What common mistakes")]
+        tests = text[text.index("@test_case") : text.index("# How `check` judges")]
         for gone in ("float32", "dilation", "padding=", "padding 1", "stride=1"):
             assert gone not in tests, gone
 

@@ -85,9 +85,9 @@ def _render(
         docstring,
         _import_block([*helper_imports, *kept_imports, "from otter.test_files import test_case"]),
         "".join(head),
-        helper_body,
         *helpers,
-        *tests,
+        *tests,  # the tests first, then how `check` compares (as the autograder does)
+        "# How `check` judges an answer: the autograder's own criteria.\n\n" + helper_body.lstrip(),
     ]
     top, rest = parts[:3], parts[3:]  # the docstring, imports and constants, then code
     rendered = "\n\n".join(p.strip("\n") for p in top if p.strip())
@@ -158,7 +158,7 @@ def _student_test(lines: list[str], node: ast.FunctionDef, declared: dict, rule:
             ), value))  # fmt: skip
     for begin, stop, value in sorted(edits, reverse=True):
         source = source[:begin] + value + source[stop:]
-    decorator = f"@test_case(name={declared['name']!r}, points={declared['points']!r})\n"
+    decorator = f"@test_case(name={_string(declared['name'])}, points={declared['points']!r})\n"
     return decorator + source
 
 

@@ -18,6 +18,69 @@ OK_FORMAT = False
 name = "conv1d_backward_input"
 
 
+def probed(conv1d_forward, x, w, grad_z, **settings):
+    """dL/dx[n, c, i] = L evaluated with an input that is 1 at (n, c, i) and 0 elsewhere."""
+    w64, grad_z64 = w.astype(np.float64), grad_z.astype(np.float64)
+    units = np.eye(x.size).reshape(x.size, *x.shape)
+    return np.reshape(
+        [np.sum(conv1d_forward(u, w64, **settings) * grad_z64) for u in units], x.shape
+    )
+
+
+@test_case(name="note example", points=0.5)
+def test_note_example(conv1d_backward_input):
+    """The note's worked example: deltas s0..s3, filter w0..w2, input length 6 (eqs 10-15)."""
+    s = np.array([1.0, -2.0, 0.5, 3.0])
+    w = np.array([0.5, -1.0, 2.0])
+    expected = [
+        s[0] * w[0],  # (10)
+        s[0] * w[1] + s[1] * w[0],  # (11)
+        s[0] * w[2] + s[1] * w[1] + s[2] * w[0],  # (12)
+        s[1] * w[2] + s[2] * w[1] + s[3] * w[0],  # (13)
+        s[2] * w[2] + s[3] * w[1],  # (14)
+        s[3] * w[2],  # (15)
+    ]
+    check(
+        "note example, dL/dp = s * flip(w), full padding",
+        conv1d_backward_input,
+        (s.reshape(1, 1, 4), w.reshape(1, 1, 3), 6),
+        np.reshape(expected, (1, 1, 6)),
+    )
+
+
+@test_case(name="batch, channels, stride, padding, dilation", points=0.25)
+def test_batch_channels_stride_padding_dilation(conv1d_backward_input, conv1d_forward):
+    """N=2, C_in=2, C_out=3, K=3, stride 2, padding 1, dilation 2, one trailing input unread."""
+    rng = np.random.default_rng(2023)
+    x, w = rng.standard_normal((2, 2, 10)), rng.standard_normal((3, 2, 3))
+    settings = dict(stride=2, padding=1, dilation=2)
+    grad_z = rng.standard_normal(conv1d_forward(x, w, **settings).shape)
+    check(
+        "N=2, C_in=2, C_out=3, stride 2, padding 1, dilation 2",
+        conv1d_backward_input,
+        (grad_z, w, 10),
+        probed(conv1d_forward, x, w, grad_z, **settings),
+        **settings,
+    )
+
+
+@test_case(name="float32 inputs", points=0.25)
+def test_float32_inputs(conv1d_backward_input, conv1d_forward):
+    """float32 deltas and filter, as the hidden tests also use: float32 or float64 answers pass."""
+    rng = np.random.default_rng(32)
+    x = np.zeros((1, 1, 8), dtype=np.float32)  # only its shape matters here
+    w = rng.standard_normal((1, 1, 3)).astype(np.float32)
+    grad_z = rng.standard_normal((1, 1, 6)).astype(np.float32)
+    check(
+        "float32 inputs, W=8, K=3",
+        conv1d_backward_input,
+        (grad_z, w, 8),
+        probed(conv1d_forward, x, w, grad_z),
+    )
+
+
+# How `check` judges an answer: the autograder's own criteria.
+
 # relative tolerance by the inputs' dtype: max|answer - expected| <= tol * max(1, max|expected|)
 TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
 SHOWN = 24  # a failure prints the answer and the expected values up to this many entries
@@ -150,67 +213,6 @@ def _parameter(function, position):
 
 def _row(a):
     return np.array2string(a.ravel(), precision=4, suppress_small=True, max_line_width=10**6)
-
-
-def probed(conv1d_forward, x, w, grad_z, **settings):
-    """dL/dx[n, c, i] = L evaluated with an input that is 1 at (n, c, i) and 0 elsewhere."""
-    w64, grad_z64 = w.astype(np.float64), grad_z.astype(np.float64)
-    units = np.eye(x.size).reshape(x.size, *x.shape)
-    return np.reshape(
-        [np.sum(conv1d_forward(u, w64, **settings) * grad_z64) for u in units], x.shape
-    )
-
-
-@test_case(name='note example', points=0.5)
-def test_note_example(conv1d_backward_input):
-    """The note's worked example: deltas s0..s3, filter w0..w2, input length 6 (eqs 10-15)."""
-    s = np.array([1.0, -2.0, 0.5, 3.0])
-    w = np.array([0.5, -1.0, 2.0])
-    expected = [
-        s[0] * w[0],  # (10)
-        s[0] * w[1] + s[1] * w[0],  # (11)
-        s[0] * w[2] + s[1] * w[1] + s[2] * w[0],  # (12)
-        s[1] * w[2] + s[2] * w[1] + s[3] * w[0],  # (13)
-        s[2] * w[2] + s[3] * w[1],  # (14)
-        s[3] * w[2],  # (15)
-    ]
-    check(
-        "note example, dL/dp = s * flip(w), full padding",
-        conv1d_backward_input,
-        (s.reshape(1, 1, 4), w.reshape(1, 1, 3), 6),
-        np.reshape(expected, (1, 1, 6)),
-    )
-
-
-@test_case(name='batch, channels, stride, padding, dilation', points=0.25)
-def test_batch_channels_stride_padding_dilation(conv1d_backward_input, conv1d_forward):
-    """N=2, C_in=2, C_out=3, K=3, stride 2, padding 1, dilation 2, one trailing input unread."""
-    rng = np.random.default_rng(2023)
-    x, w = rng.standard_normal((2, 2, 10)), rng.standard_normal((3, 2, 3))
-    settings = dict(stride=2, padding=1, dilation=2)
-    grad_z = rng.standard_normal(conv1d_forward(x, w, **settings).shape)
-    check(
-        "N=2, C_in=2, C_out=3, stride 2, padding 1, dilation 2",
-        conv1d_backward_input,
-        (grad_z, w, 10),
-        probed(conv1d_forward, x, w, grad_z, **settings),
-        **settings,
-    )
-
-
-@test_case(name='float32 inputs', points=0.25)
-def test_float32_inputs(conv1d_backward_input, conv1d_forward):
-    """float32 deltas and filter, as the hidden tests also use: float32 or float64 answers pass."""
-    rng = np.random.default_rng(32)
-    x = np.zeros((1, 1, 8), dtype=np.float32)  # only its shape matters here
-    w = rng.standard_normal((1, 1, 3)).astype(np.float32)
-    grad_z = rng.standard_normal((1, 1, 6)).astype(np.float32)
-    check(
-        "float32 inputs, W=8, K=3",
-        conv1d_backward_input,
-        (grad_z, w, 8),
-        probed(conv1d_forward, x, w, grad_z),
-    )
 
 
 # What common mistakes return on the checks above, and what the autograder says about

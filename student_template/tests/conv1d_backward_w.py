@@ -18,6 +18,66 @@ OK_FORMAT = False
 name = "conv1d_backward_w"
 
 
+def probed(conv1d_forward, x, w, grad_z, **settings):
+    """dL/dw[o, c, k] = L evaluated with a filter that is 1 at (o, c, k) and 0 elsewhere."""
+    x64, grad_z64 = x.astype(np.float64), grad_z.astype(np.float64)
+    units = np.eye(w.size).reshape(w.size, *w.shape)
+    return np.reshape(
+        [np.sum(conv1d_forward(x64, u, **settings) * grad_z64) for u in units], w.shape
+    )
+
+
+@test_case(name="note example", points=0.5)
+def test_note_example(conv1d_backward_w):
+    """The note's worked example: p0..p5, deltas s0..s3, K = 3 (equations 5-7)."""
+    p = np.array([2.0, -1.0, 3.0, 0.5, 1.0, -2.0])
+    s = np.array([1.0, -2.0, 0.5, 3.0])
+    expected = [
+        s[0] * p[0] + s[1] * p[1] + s[2] * p[2] + s[3] * p[3],  # (5)
+        s[0] * p[1] + s[1] * p[2] + s[2] * p[3] + s[3] * p[4],  # (6)
+        s[0] * p[2] + s[1] * p[3] + s[2] * p[4] + s[3] * p[5],  # (7)
+    ]
+    check(
+        "note example, dL/dw = p (x) s",
+        conv1d_backward_w,
+        (p.reshape(1, 1, 6), s.reshape(1, 1, 4), 3),
+        np.reshape(expected, (1, 1, 3)),
+    )
+
+
+@test_case(name="batch, channels, stride, padding, dilation", points=0.25)
+def test_batch_channels_stride_padding_dilation(conv1d_backward_w, conv1d_forward):
+    """N=2, C_in=2, C_out=3, K=3, stride 2, padding 1, dilation 2, one trailing input unread."""
+    rng = np.random.default_rng(2023)
+    x, w = rng.standard_normal((2, 2, 10)), rng.standard_normal((3, 2, 3))
+    settings = dict(stride=2, padding=1, dilation=2)
+    grad_z = rng.standard_normal(conv1d_forward(x, w, **settings).shape)
+    check(
+        "N=2, C_in=2, C_out=3, stride 2, padding 1, dilation 2",
+        conv1d_backward_w,
+        (x, grad_z, 3),
+        probed(conv1d_forward, x, w, grad_z, **settings),
+        **settings,
+    )
+
+
+@test_case(name="float32 inputs", points=0.25)
+def test_float32_inputs(conv1d_backward_w, conv1d_forward):
+    """float32 x and deltas, as the hidden tests also use: float32 or float64 answers pass."""
+    rng = np.random.default_rng(32)
+    x = rng.standard_normal((1, 1, 8)).astype(np.float32)
+    w = np.zeros((1, 1, 3), dtype=np.float32)  # only its shape matters here
+    grad_z = rng.standard_normal((1, 1, 6)).astype(np.float32)
+    check(
+        "float32 inputs, W=8, K=3",
+        conv1d_backward_w,
+        (x, grad_z, 3),
+        probed(conv1d_forward, x, w, grad_z),
+    )
+
+
+# How `check` judges an answer: the autograder's own criteria.
+
 # relative tolerance by the inputs' dtype: max|answer - expected| <= tol * max(1, max|expected|)
 TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
 SHOWN = 24  # a failure prints the answer and the expected values up to this many entries
@@ -150,64 +210,6 @@ def _parameter(function, position):
 
 def _row(a):
     return np.array2string(a.ravel(), precision=4, suppress_small=True, max_line_width=10**6)
-
-
-def probed(conv1d_forward, x, w, grad_z, **settings):
-    """dL/dw[o, c, k] = L evaluated with a filter that is 1 at (o, c, k) and 0 elsewhere."""
-    x64, grad_z64 = x.astype(np.float64), grad_z.astype(np.float64)
-    units = np.eye(w.size).reshape(w.size, *w.shape)
-    return np.reshape(
-        [np.sum(conv1d_forward(x64, u, **settings) * grad_z64) for u in units], w.shape
-    )
-
-
-@test_case(name='note example', points=0.5)
-def test_note_example(conv1d_backward_w):
-    """The note's worked example: p0..p5, deltas s0..s3, K = 3 (equations 5-7)."""
-    p = np.array([2.0, -1.0, 3.0, 0.5, 1.0, -2.0])
-    s = np.array([1.0, -2.0, 0.5, 3.0])
-    expected = [
-        s[0] * p[0] + s[1] * p[1] + s[2] * p[2] + s[3] * p[3],  # (5)
-        s[0] * p[1] + s[1] * p[2] + s[2] * p[3] + s[3] * p[4],  # (6)
-        s[0] * p[2] + s[1] * p[3] + s[2] * p[4] + s[3] * p[5],  # (7)
-    ]
-    check(
-        "note example, dL/dw = p (x) s",
-        conv1d_backward_w,
-        (p.reshape(1, 1, 6), s.reshape(1, 1, 4), 3),
-        np.reshape(expected, (1, 1, 3)),
-    )
-
-
-@test_case(name='batch, channels, stride, padding, dilation', points=0.25)
-def test_batch_channels_stride_padding_dilation(conv1d_backward_w, conv1d_forward):
-    """N=2, C_in=2, C_out=3, K=3, stride 2, padding 1, dilation 2, one trailing input unread."""
-    rng = np.random.default_rng(2023)
-    x, w = rng.standard_normal((2, 2, 10)), rng.standard_normal((3, 2, 3))
-    settings = dict(stride=2, padding=1, dilation=2)
-    grad_z = rng.standard_normal(conv1d_forward(x, w, **settings).shape)
-    check(
-        "N=2, C_in=2, C_out=3, stride 2, padding 1, dilation 2",
-        conv1d_backward_w,
-        (x, grad_z, 3),
-        probed(conv1d_forward, x, w, grad_z, **settings),
-        **settings,
-    )
-
-
-@test_case(name='float32 inputs', points=0.25)
-def test_float32_inputs(conv1d_backward_w, conv1d_forward):
-    """float32 x and deltas, as the hidden tests also use: float32 or float64 answers pass."""
-    rng = np.random.default_rng(32)
-    x = rng.standard_normal((1, 1, 8)).astype(np.float32)
-    w = np.zeros((1, 1, 3), dtype=np.float32)  # only its shape matters here
-    grad_z = rng.standard_normal((1, 1, 6)).astype(np.float32)
-    check(
-        "float32 inputs, W=8, K=3",
-        conv1d_backward_w,
-        (x, grad_z, 3),
-        probed(conv1d_forward, x, w, grad_z),
-    )
 
 
 # What common mistakes return on the checks above, and what the autograder says about
