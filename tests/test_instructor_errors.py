@@ -103,7 +103,8 @@ def test_a_failed_build_check_names_its_case_and_leaves_no_zip(
     root = tmp_path / "course"
     for folder in ("solutions", "tests/public", "tests/hidden", "assignment"):
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "otter_config.json", root / "otter_config.json")
+    for name in ("otter_config.json", "pyproject.toml"):  # the course, the install line
+        shutil.copy(REPO / name, root / name)
     hidden = root / "tests" / "hidden" / "test_maxpool1d_backward.py"
     hidden.write_text(hidden.read_text() + BROKEN_CASE)
     monkeypatch.setattr(paths, "_override", root)
@@ -115,9 +116,10 @@ def test_a_failed_build_check_names_its_case_and_leaves_no_zip(
     finally:
         monkeypatch.undo()
         config.use(None)
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert code == 1, printed
-    assert "build check FAILED" in printed
+    assert "build check FAILED" in printed, captured.err
     failures = [line for line in printed.splitlines() if line.startswith("  reference solution")]
     assert len(failures) == 1, printed
     assert "maxpool1d_backward, case 'wide_padding'" in failures[0]
