@@ -1,11 +1,10 @@
-"""Making the submission zip: the saved notebook, run from the top, and nothing else.
+"""Making your submission zip: your saved notebook, run from the top, and nothing else.
 
-The export cell of the handout is this file's code followed by ``export_submission()``.  It
-reads the notebook as saved on disk, runs it in a fresh kernel (as *Restart & Run All* would,
-in a scratch copy of the folder so nothing of yours changes), and zips the result with Otter's
-own ``Notebook.export``: the notebook with its outputs, and no ``.OTTER_LOG`` (Otter's log of
-every check, which only grows).  Before that it makes sure the saved notebook holds the code
-this kernel last ran, so an unsaved edit is not silently left out.
+``export_submission()`` reads the notebook as saved on disk, runs it in a fresh kernel (as
+*Restart & Run All* would, in a scratch copy of the folder, so nothing of yours changes), and
+zips the result with Otter's own ``Notebook.export``: the notebook with its outputs, and no
+``.OTTER_LOG`` (Otter's log of every check, which only grows).  First it makes sure the saved
+notebook holds the code this kernel last ran, so an edit you did not save is not left out.
 """
 
 import os
