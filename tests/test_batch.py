@@ -184,6 +184,7 @@ def test_parallel_batch_matches_one_by_one_and_reruns_identically(
         "total",
         "seed",
         "status",
+        "flags",
     }  # no identity columns without an export
     assert not any("seconds" in h or "time" in h for h in read_csv(one / "grades.csv")[0])
 
@@ -282,6 +283,21 @@ def test_fingerprint_follows_the_secret(monkeypatch: pytest.MonkeyPatch) -> None
     assert batch.grader_fingerprint() != first
 
 
+def test_fingerprint_ignores_settings_that_only_shape_the_report(tmp_path: Path) -> None:
+    def grading_config(**block: object) -> bytes:
+        otter = {"points_possible": 30, "plugins": [{batch.config.PLUGIN: block}]}
+        (tmp_path / "otter_config.json").write_text(json.dumps(otter))
+        return batch._grading_config(tmp_path / "otter_config.json")
+
+    base = grading_config(tie_rule="first")
+    # a new look-alike threshold keeps every grade: nothing is graded again
+    assert grading_config(tie_rule="first", similarity_threshold=0.6) == base
+    assert grading_config(tie_rule="first", similarity_threshold=0.9) == base
+    # what a flag does to a score is a grading setting
+    assert grading_config(tie_rule="first", gradients_not_derived="zero") != base
+    assert grading_config(tie_rule="all") != base
+
+
 def test_metadata_reads_ruby_yaml() -> None:
     text = (
         "---\nsubmission_12:\n  :submitters:\n  - :name: Ada\n    :sid: 7\n    :email:\n"
@@ -361,7 +377,16 @@ def test_csv_rows_are_sorted_and_one_per_student() -> None:
     header, rows = grades_rows(records)
     assert header[:5] == ["submission", "submission_id", "name", "email", "sid"]
     assert [(r[0], r[2]) for r in rows] == [("a", ""), ("b", "Al"), ("b", "Zed")]
-    assert rows[0][-3:] == ["30", "5", "graded"]
+    assert header[-1] == "flags"
+    assert rows[0][-4:] == ["30", "5", "graded", ""]
+
+
+def test_flags_column_lists_each_flag_once_sorted() -> None:
+    flag = {"kind": "not-derived", "function": "maxpool1d_backward"}
+    record = {"key": "a", "scores": {}, "total": 30.0, "status": "graded"}
+    record["flags"] = [flag, {"kind": "unwatched", "function": "conv1d_backward_w"}, flag]
+    _, rows = grades_rows([record])
+    assert rows[0][-1] == "not-derived:maxpool1d_backward;unwatched:conv1d_backward_w"
 
 
 def test_progress_plain_lines_and_bar() -> None:

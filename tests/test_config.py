@@ -32,11 +32,25 @@ def course():
         ({"group_points": {"maxpool1d_backward": {"ties": -2}}}, "group_points.maxpool1d_backward"),
         ({"public_tests_count": "yes"}, "public_tests_count"),
         ({"hidden_visibility": "sometimes"}, "hidden_visibility"),
+        ({"gradients_not_derived": "fail"}, "gradients_not_derived"),
+        ({"gradients_not_derived": False}, "gradients_not_derived"),
+        ({"similarity_threshold": 0}, "similarity_threshold"),
+        ({"similarity_threshold": 1.5}, "similarity_threshold"),
+        ({"similarity_threshold": "80%"}, "similarity_threshold"),
+        ({"similarity_threshold": True}, "similarity_threshold"),
+        ({"similarity_threshold": float("nan")}, "similarity_threshold"),
     ],
 )
 def test_bad_values_are_errors_naming_the_key(block: dict, key: str) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         parse(block)
+
+
+def test_the_class_report_settings_have_defaults_and_accept_their_values() -> None:
+    assert parse({}).gradients_not_derived == "report"
+    assert parse({}).similarity_threshold == 0.8
+    course = parse({"gradients_not_derived": "zero", "similarity_threshold": 1})
+    assert course.gradients_not_derived == "zero" and course.similarity_threshold == 1.0
 
 
 def test_the_committed_configuration_is_valid_and_consistent() -> None:

@@ -220,6 +220,35 @@ def test_most_catalogued_mistakes_fail_a_public_test_with_their_cause() -> None:
     assert not missed
 
 
+def failing_results(mistake: Mistake, seed: int, *, public: bool) -> list[Any]:
+    """The failing case results (Otter's, with their causes) of the mistake's question."""
+    fn = load_function(submission_source(mistake), mistake.function)
+    files = paths.suite_files(mistake.function)
+    function: Any = fn
+    if public:
+        function = SubmittedFunction(InProcessSandbox({mistake.function: fn}), mistake.function)
+    env = {mistake.function: function, **forward_functions()}
+    question = load_question(mistake.function, files=files[:1] if public else files[1:])
+    return [r for r in run_question(question, env, seed).test_case_results if not r.passed]
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["hidden", "public"])
+def test_failures_carry_the_causes_they_state_as_data(public: bool) -> None:
+    """The class report counts ``causes``: they must be exactly what each message says."""
+    named = set()
+    for mistake in MISTAKES:
+        for result in failing_results(mistake, 0, public=public):
+            stated = causes_in(result.message, mistake.function)
+            if "Likely cause" not in result.message and "modified its input" not in result.message:
+                stated = set()  # a clause quoted without being claimed is not a cause
+            assert set(result.causes) == stated, (mistake.name, result.causes, result.message)
+            if result.causes:  # one of them is right (several: the case cannot tell them apart)
+                assert set(result.causes) & EXPECTED[mistake.name], (mistake.name, result.causes)
+            named |= {mistake.name} if result.causes else set()
+    if not public:  # on the hidden cases, every catalogued mistake is named on one seed
+        assert named == {m.name for m in MISTAKES}
+
+
 def test_hidden_messages_show_no_arrays() -> None:
     for mistake in MISTAKES:
         for message in failing_messages(mistake, (0,), public=False):

@@ -1,9 +1,12 @@
 """The class report: its analysis, its escaping, and that a real browser renders it.
 
 The page is built from synthetic records shaped exactly like ``batch``'s (with the suites'
-real case names), so these tests need no grading.  The browser test runs headless Chromium
-(Debian's ``chromium`` package; ``.ci/run`` installs it): a screenshot that is not blank, no
-console message, and the charts' SVG in the DOM.
+real case names, the diagnosis' real cause keys and probing flags), plus a real look-alike
+search over the zoo's styles and a disguised copy, so these tests need no grading.  The
+browser test runs headless Chromium (Debian's ``chromium`` package; ``.ci/run`` installs it):
+a screenshot that is not blank, no console message, and the charts' SVG and the new sections
+(misconceptions, failures by cause, gradients not derived, look-alikes side by side) in the
+DOM.  ``test_class_report.py`` checks the same page after real grading.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cnn_backprop import QUESTIONS
+from cnn_backprop import QUESTIONS, similarity
+from cnn_backprop.misconceptions import diagnose_class
+from cnn_backprop.records import failure_signature
 from cnn_backprop.report import (
-    common_failures,
     failed_to_run,
-    failure_signature,
     histogram,
     pass_rates,
     ran,
@@ -29,9 +32,16 @@ from cnn_backprop.report import (
     write_report,
 )
 from cnn_backprop.suite import load_question
+from zoo.classroom import COPY_RENAMES, disguise, in_template, style
 
 # how hard each feature is for this synthetic class: probability of failing it
 DIFFICULTY = {"padding": 0.35, "dilation": 0.3, "ties": 0.45, "stride": 0.2, "float32": 0.1}
+# what the feedback names when a case fails (none: a failure no cause explains)
+CAUSES = {
+    "conv1d_backward_w": ["w.stride", "w.padding-none", "w.flip", None],
+    "conv1d_backward_input": ["x.flip", "x.crop-left", "x.stride", None],
+    "maxpool1d_backward": ["p.ties-last", "p.max-init", None],
+}
 
 
 def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
@@ -59,6 +69,7 @@ def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
                         ]
                     )
                 )
+                cause = None if passed else rng.choice(CAUSES[q])
                 cases.append(
                     {
                         "question": q,
@@ -67,6 +78,7 @@ def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
                         "points": float(tc.points),
                         "passed": passed,
                         "message": message,
+                        "causes": [cause] if cause else [],
                     }
                 )
         record = {
@@ -90,7 +102,22 @@ def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
     records[2]["notes"] = "RuntimeError: <img src=x onerror=alert(1)>"
     records[3]["notes"] = "Your code could not be loaded: loading your code failed: timed out"
     records[4]["notes"] = "While running your code (<cell 7>): NameError: name 'plt' is not defined"
+    records[-1]["flags"] = [
+        {
+            "function": "conv1d_backward_w",
+            "kind": "not-derived",
+            "detail": "`conv1d_backward_w` evaluated `<b>fwd</b>` at 48 input entries ...",
+        }
+    ]
     return records
+
+
+def look_alikes() -> similarity.Comparison:
+    """A real search: three independent styles and a disguised copy of one of them."""
+    sources = {f"style_{n}": in_template(style(n)) for n in ("windows_einsum", "fft", "loops")}
+    copy = disguise(style("windows_einsum"), COPY_RENAMES["windows_einsum"], "# <script>")
+    sources["<copy>"] = in_template(copy)
+    return similarity.compare(sources, 0.8)
 
 
 def test_failure_signature_drops_what_varies() -> None:
@@ -118,9 +145,11 @@ def test_rates_and_failures_leave_out_submissions_that_never_ran() -> None:
     ties = next(row for row in rates["maxpool1d_backward"] if row["case"] == "ties")
     assert ties["total"] == len(records) - 3
     assert 0.3 < ties["passed"] / ties["total"] < 0.8
-    top = common_failures(records)
-    assert top[0]["count"] >= top[-1]["count"]
-    assert all("#" in f["signature"] or "`" in f["signature"] for f in top)
+    diagnosis = diagnose_class(records)
+    assert diagnosis.population == len(records) - 3
+    flip = next(m for m in diagnosis.misconceptions if m.cause == "x.flip")
+    assert len(flip.submissions) >= 3 and "records[1]" not in flip.submissions
+    assert all("#" in u.signature or "`" in u.signature for u in diagnosis.unnamed)
 
 
 def test_colours_go_red_to_green() -> None:
@@ -129,14 +158,26 @@ def test_colours_go_red_to_green() -> None:
 
 
 def test_student_text_is_escaped_and_the_page_is_self_contained() -> None:
-    page = render_report(synthetic_class(), title="Fall <b>2026</b>")
-    assert "<script>" not in page and "<img" not in page
+    page = render_report(synthetic_class(), title="Fall <b>2026</b>", similarity=look_alikes())
+    assert "<script>" not in page and "<img" not in page and "<b>fwd" not in page
+    assert "&lt;copy&gt;" in page and "# &lt;script&gt;" in page and "&lt;b&gt;fwd" in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     assert "Fall &lt;b&gt;2026&lt;/b&gt;" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
     assert 'href="submission_231474001/results.json"' in page
     assert page.count("<svg") == 4 + 3 + 1  # histograms, pass rates, slowest
+    titles = re.findall(r"<h2>([^<]+)</h2>", page)
+    assert titles[:3] == ["What the class misunderstood", "Scores", "What the class got wrong"]
+    assert {"Failures by cause", "Gradients not derived", "Look-alike submissions"} <= set(titles)
+
+
+def test_look_alikes_section_says_why_when_it_could_not_search() -> None:
+    missing = similarity.Comparison(0.8, unavailable=similarity.unavailable() or "no copydetect")
+    missing.unavailable = "look-alike submissions were not searched for: not installed"
+    page = render_report(synthetic_class(n=6), similarity=missing)
+    assert "Look-alike submissions were not searched for: not installed." in page
+    assert "look-alike pairs" not in page  # no tile counting pairs that were never sought
 
 
 def test_unencodable_student_text_is_replaced(tmp_path: Path) -> None:
@@ -184,7 +225,9 @@ def test_the_report_renders_in_a_real_browser(tmp_path: Path) -> None:
         folder = tmp_path / record["key"]
         folder.mkdir()
         (folder / "results.json").write_text(json.dumps({"score": record["total"]}))
-    page = write_report(records, tmp_path / "report.html", title="CNN backprop, Fall 2026")
+    page = write_report(
+        records, tmp_path / "report.html", title="CNN backprop, Fall 2026", similarity=look_alikes()
+    )
     url = page.resolve().as_uri()
 
     shot = tmp_path / "shot.png"
@@ -213,4 +256,13 @@ def test_the_report_renders_in_a_real_browser(tmp_path: Path) -> None:
     dom = chromium(["--dump-dom", url], tmp_path / "profile-2").stdout
     assert dom.count("<svg") == 8
     assert dom.count("<rect") > 100
-    assert "What the class got wrong" in dom and "Most common failures" in dom
+    assert "What the class got wrong" in dom and "Failures by cause" in dom
+    # the new sections, as the browser parsed them
+    assert dom.index("What the class misunderstood") < dom.index("<h2>Scores</h2>")
+    assert dom.count('<table class="causes">') == 3  # one per function
+    assert "your result equals the input gradient computed with the filter not flipped" in (
+        dom.lower()
+    )
+    assert '<span class="pill bad">not-derived</span>' in dom
+    assert dom.count('<div class="side-by-side">') == 1 and dom.count("<mark>") > 4
+    assert "<script" not in dom

@@ -35,19 +35,25 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from . import QUESTIONS, __version__, paths
+from . import QUESTIONS, __version__, config, paths
 from .submission import MAX_FILE_BYTES
+from .upload import MAX_DEPTH, pick
 
 METADATA_FILE = "submission_metadata.yml"
 RECORD_FILE = "record.json"
 RESULTS_FILE = "results.json"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # 2: each failing case's named causes; the submission's flags
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
-RESERVED = {"grades.csv", "report.html"}
+RESERVED = {"grades.csv", "report.html", "misconceptions.csv", "similarity.csv"}
 EXPORTS_DIR = ".exports"  # inside the output folder: hidden from the sandbox like the rest
 MESSAGE_CHARS = 600  # of each failing case's message kept in the record (for the report)
 # modules that cannot change a grade: editing them keeps earlier results valid
-NOT_GRADING = {"report.py", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"}
+NOT_GRADING = {
+    *("report.py", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"),
+    *("records.py", "misconceptions.py", "similarity.py"),
+}
+# course settings that cannot change a grade either (the class report's alone)
+NOT_GRADING_SETTINGS = ("similarity_threshold",)
 
 
 class BatchInputError(Exception):
@@ -190,13 +196,17 @@ def _visible(path: Path) -> bool:
 def _folder_jobs(folder: Path, found: Discovery, exports: Path) -> list[tuple[str, Job]]:
     """A folder of submissions: each gradable file, and each subfolder, is one submission.
 
-    A Gradescope export zip in it counts as all the submissions it holds.
+    A Gradescope export zip in it counts as all the submissions it holds.  Links are never
+    followed: a linked entry is a submission that fails with the reason.
     """
     jobs = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not _visible(entry):
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            why = f"{entry.name} is a symbolic link, which the grader never follows"
+            jobs.append((entry.stem, Job("", None, str(entry), why)))
+        elif entry.is_dir():
             picked, problem = pick_submission_file(entry)
             path = str(picked) if picked else None
             origin = str(picked) if picked else str(entry)
@@ -213,23 +223,10 @@ def _folder_jobs(folder: Path, found: Discovery, exports: Path) -> list[tuple[st
 def pick_submission_file(folder: Path) -> tuple[Path | None, str]:
     """The file Otter would grade in a submission folder, or None and the reason.
 
-    Otter's rule (``otter run`` on Gradescope): the one ``*.ipynb``, else the one ``*.py``
-    other than ``__init__.py``; more than one is an error.  A lone ``.zip`` is accepted too.
+    The same rule as on Gradescope (``upload.pick``): the one ``*.ipynb``, else the one
+    ``*.py`` other than ``__init__.py``, else the one ``.zip``, in whatever subfolder.
     """
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    # case-sensitive like Otter's glob, so a grade here is the grade on Gradescope
-    for suffix in (".ipynb", ".py", ".zip"):
-        matches = [p for p in files if p.name.endswith(suffix) and p.name != "__init__.py"]
-        if len(matches) == 1:
-            return matches[0], ""
-        if len(matches) > 1:
-            names = ", ".join(p.name for p in matches)
-            return None, (
-                f"more than one {suffix} file in the submission ({names}); Otter refuses this "
-                "too: submit exactly one notebook or one .py file"
-            )
-    listing = ", ".join(p.name for p in files[:10]) or "no files"
-    return None, f"no .ipynb or .py file in the submission (found: {listing})"
+    return pick(folder)
 
 
 # -- Gradescope exports -----------------------------------------------------------------------
@@ -250,7 +247,7 @@ def _zip_metadata_member(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if PurePosixPath(n).name == METADATA_FILE]
-    except (zipfile.BadZipFile, OSError):
+    except Exception:  # not a zip, or one zipfile cannot read (names, damage): a submission
         return None
     names = sorted(n for n in names if len(PurePosixPath(n).parts) <= 2 and _posix_ok(n))
     return names[0] if names else None
@@ -349,8 +346,8 @@ def _meta_from_name(folder: str) -> dict[str, Any]:
 def _export_zip_jobs(path: Path, exports: Path) -> list[tuple[str, Job]]:
     """Unpack what grading needs from an export zip, then treat it as an unpacked export.
 
-    Only the top-level files of each submission folder are written (Otter looks nowhere
-    else), under names checked to stay inside ``exports``.
+    The files of each submission folder are written (in subfolders too, a few levels deep),
+    under names checked to stay inside ``exports``.
     """
     member = _zip_metadata_member(path)
     assert member is not None
@@ -368,15 +365,21 @@ def _export_zip_jobs(path: Path, exports: Path) -> list[tuple[str, Job]]:
             if info.is_dir() or not name.startswith(prefix) or not _posix_ok(name):
                 continue
             parts = PurePosixPath(name[len(prefix) :]).parts
-            if len(parts) != 2 or not all(re.fullmatch(r"[^/\\\x00]+", p) for p in parts):
+            if not 2 <= len(parts) <= 2 + MAX_DEPTH:  # files in subfolders count, as on Gradescope
                 continue
-            folder, filename = parts
-            if folder.startswith(".") or filename.startswith(".") or folder == "__MACOSX":
+            if not all(re.fullmatch(r"[^/\\\x00]+", p) and p not in (".", "..") for p in parts):
                 continue
-            target = dest / folder / filename
-            target.parent.mkdir(exist_ok=True)
-            with zf.open(info) as src:  # one byte past the limit is enough to refuse it
-                target.write_bytes(src.read(MAX_FILE_BYTES + 1))
+            if any(p.startswith(".") or p == "__MACOSX" for p in parts):
+                continue
+            filename = parts[-1]
+            target = dest.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:  # one byte past the limit is enough to refuse it
+                with zf.open(info) as src:
+                    target.write_bytes(src.read(MAX_FILE_BYTES + 1))
+            except Exception as exc:  # a damaged member costs only its own submission
+                target.unlink(missing_ok=True)
+                (target.parent / f".unreadable-{filename}.txt").write_text(str(exc)[:500])
     return _export_folder_jobs(dest, str(path))
 
 
@@ -392,13 +395,31 @@ def grader_fingerprint() -> str:
     root = paths.root()
     files += sorted((root / "tests" / "public").glob("*.py"))
     files += sorted((root / "tests" / "hidden").glob("*.py"))
-    files += [root / "solutions" / "reference.py", root / "otter_config.json"]
+    files += [root / "solutions" / "reference.py"]
     for file in files:
         with contextlib.suppress(OSError):
             digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    digest.update(_grading_config(root / "otter_config.json") + b"\0")
     # the secret itself never enters a record, only a seed derived from it
     digest.update(str(derive_seed("cnn-backprop batch fingerprint")).encode())
     return digest.hexdigest()[:16]
+
+
+def _grading_config(path: Path) -> bytes:
+    """otter_config.json, canonical and without the settings that only shape the report."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return b"unreadable"
+    try:
+        otter = json.loads(data)
+    except ValueError:
+        return data
+    block = config.plugin_block(otter) if isinstance(otter, dict) else None
+    if isinstance(block, dict):
+        for key in NOT_GRADING_SETTINGS:
+            block.pop(key, None)  # the block is a part of ``otter``: edits it in place
+    return json.dumps(otter, sort_keys=True).encode()
 
 
 def content_hash(job: Job) -> str:
@@ -407,8 +428,9 @@ def content_hash(job: Job) -> str:
     if job.path is None:
         digest.update(b"problem\0" + job.problem.encode())
     else:
-        try:
-            with open(job.path, "rb") as f:
+        try:  # never through a link
+            fd = os.open(job.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as f:
                 for chunk in iter(lambda: f.read(1 << 20), b""):
                     digest.update(chunk)
         except OSError as exc:
@@ -490,7 +512,9 @@ def grade_job(job: Job, digest: str, settings: dict[str, Any]) -> tuple[dict[str
         "seed": outcome.seed,
         "seconds": round(outcome.seconds, 3),
         "notes": str(outcome.results.get("output", ""))[:2000],
+        "sandbox": outcome.sandbox,
         "cases": case_records(outcome),
+        "flags": [flag.as_record() for flag in outcome.flags],
     }
     if outcome.status == "grader-error":
         tests = outcome.results.get("tests") or [{}]
@@ -521,6 +545,8 @@ def case_records(outcome: Any) -> list[dict[str, Any]]:
                     "points": float(tc.points or 0),
                     "passed": bool(result.passed),
                     "message": "" if result.passed else (rest or message)[:MESSAGE_CHARS],
+                    # the diagnosis' cause keys, as data (never parsed from the message)
+                    "causes": [] if result.passed else list(getattr(result, "causes", ())),
                 }
             )
     return cases
@@ -565,6 +591,7 @@ def _failed_record(job: Job, digest: str, settings: dict[str, Any], why: str) ->
         "seconds": 0.0,
         "notes": why,
         "cases": [],
+        "flags": [],
     }
     write_json_atomic(record, folder / RECORD_FILE)
     return record
@@ -841,7 +868,7 @@ def grades_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str
     header = ["submission"]
     if identified:
         header += ["submission_id", "name", "email", "sid"]
-    header += [*QUESTIONS, "total", "seed", "status"]
+    header += [*QUESTIONS, "total", "seed", "status", "flags"]
     rows = []
     for record in records:
         scores = [_number(record.get("scores", {}).get(q, 0)) for q in QUESTIONS]
@@ -850,27 +877,37 @@ def grades_rows(records: list[dict[str, Any]]) -> tuple[list[str], list[list[str
             _number(record.get("total", 0)),
             "" if record.get("seed") is None else str(record["seed"]),
             str(record.get("status", "")),
+            flags_cell(record),
         ]
         people = record.get("submitters") or [{}]
         for person in people:
-            row = [_cell(record["key"])]
+            row = [csv_cell(record["key"])]
             if identified:
                 row += [
-                    _cell(record.get("submission_id") or ""),
-                    _cell(person.get("name", "")),
-                    _cell(person.get("email", "")),
-                    _cell(person.get("sid", "")),
+                    csv_cell(record.get("submission_id") or ""),
+                    csv_cell(person.get("name", "")),
+                    csv_cell(person.get("email", "")),
+                    csv_cell(person.get("sid", "")),
                 ]
             rows.append(row + tail)
     rows.sort()
     return header, rows
 
 
+def flags_cell(record: dict[str, Any]) -> str:
+    """grades.csv's ``flags``: ``not-derived:conv1d_backward_w;...`` ('' when none)."""
+    labels = []
+    for flag in record.get("flags") or []:
+        if isinstance(flag, dict) and flag.get("kind") and flag.get("function"):
+            labels.append(f"{flag['kind']}:{flag['function']}")
+    return ";".join(sorted(set(labels)))
+
+
 def _number(value: Any) -> str:
     return f"{float(value):g}"
 
 
-def _cell(text: str) -> str:
+def csv_cell(text: str) -> str:
     """Text from students (names, file names) must not become a spreadsheet formula."""
     text = str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -22,7 +22,9 @@ the answer and the expected values when they are small.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from inspect import signature
 from typing import Any
@@ -52,6 +54,19 @@ _QUESTIONS = {
 }
 
 
+class CaseFailure(AssertionError):
+    """A failed case: the message for the student, and the causes it names, as data.
+
+    ``causes`` holds the keys of ``diagnosis.CAUSES`` that the message's "Likely cause" states
+    (empty when it names none), so the class report can count misconceptions without
+    reading messages back.
+    """
+
+    def __init__(self, message: str, causes: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.causes = tuple(causes)
+
+
 class SubmittedFunction:
     """Stands in for a student's function: each call runs in the sandbox child.
 
@@ -64,6 +79,9 @@ class SubmittedFunction:
     def __init__(self, sandbox: Any, name: str) -> None:
         self.sandbox = sandbox
         self.__name__ = name
+        # what the child measured during each answered call (see ``probing``); only ever
+        # used to flag a function that evaluates a forward pass instead of deriving it
+        self.probes: list[Any] = []
 
     def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         from .sandbox import SubmissionError
@@ -72,17 +90,19 @@ class SubmittedFunction:
         try:
             value, modified, returned_dtype = self.call_checked(*args, **kwargs)
         except SubmissionError as exc:  # a failed call fails the case, with the reason
-            message = _call_failure(self.__name__, case, _named(self.__name__, exc))
-            raise AssertionError(message) from None
+            raise _call_failure(self.__name__, case, _named(self.__name__, exc)) from None
         if case is not None:
             _unmodified(modified, _QUESTIONS[self.__name__].inputs, self.__name__)
             failure = _failure(self.__name__, case, value, returned_dtype, public=True)
             if failure:
-                raise AssertionError(failure)
+                raise failure
         return value
 
     def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
         result = self.sandbox.call(self.__name__, list(args), kwargs)
+        probe = getattr(result, "probe", None)
+        if probe is not None:
+            self.probes.append(probe)
         modified = [
             i
             for i, (sent, back) in enumerate(zip(args, result.inputs_after, strict=True))
@@ -90,6 +110,83 @@ class SubmittedFunction:
             and (back is None or back.shape != sent.shape or not np.array_equal(back, sent))
         ]
         return result.value, modified, result.returned_dtype
+
+
+class RecordingCalls:
+    """Stands in for the sandbox in a dry run of the suites: records every call and answers
+    with the reference, so each case runs to its end as it would for a correct submission.
+
+    The submission then answers every recorded call (``answer_all``) before any answer is
+    judged: it learns nothing from the order, number or timing of its calls.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[Any], dict[str, Any]]] = []
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        from .sandbox import CallResult, SubmissionError
+
+        copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+        self.calls.append((name, copies, dict(kwargs)))
+        try:
+            value = np.asarray(getattr(paths.reference(), name)(*args, **kwargs))
+        except Exception as exc:  # not a call the reference accepts: the case stops here
+            raise SubmissionError(f"(dry run) {type(exc).__name__}") from None
+        return CallResult(
+            value=np.array(value, dtype=np.float64, copy=True),
+            returned_dtype=str(value.dtype),
+            inputs_after=[a if isinstance(a, np.ndarray) else None for a in copies],
+            seconds=0.0,
+        )
+
+
+def _call_key(name: str, args: list[Any] | tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [name, repr(sorted(kwargs.items()))]
+    for a in args:
+        if isinstance(a, np.ndarray):
+            digest = hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+            parts.append(f"{a.dtype.str}{a.shape}{digest}")
+        else:
+            parts.append(repr(a))
+    return "\0".join(parts)
+
+
+def answer_all(sandbox: Any, calls: list[tuple[str, list[Any], dict[str, Any]]]) -> ReplayedCalls:
+    """Make every call in the sandbox, in order, before any is judged."""
+    from .sandbox import SubmissionError
+
+    outcomes: list[Any] = []
+    for name, args, kwargs in calls:
+        try:
+            outcomes.append(sandbox.call(name, args, kwargs))
+        except SubmissionError as exc:
+            outcomes.append(exc)
+    return ReplayedCalls(calls, outcomes)
+
+
+class ReplayedCalls:
+    """Stands in for the sandbox while judging: each call gets what the submission answered to
+    the same call (same function, same inputs) when all the calls were made."""
+
+    def __init__(self, calls: list[tuple[str, list[Any], dict[str, Any]]], outcomes: list[Any]):
+        self._answers: dict[str, deque[Any]] = {}
+        # what the child measured during each answered call (``probing``), per function
+        self.probes: dict[str, list[Any]] = {}
+        for (name, args, kwargs), outcome in zip(calls, outcomes, strict=True):
+            self._answers.setdefault(_call_key(name, args, kwargs), deque()).append(outcome)
+            probe = getattr(outcome, "probe", None)
+            self.probes.setdefault(name, [])
+            if probe is not None:
+                self.probes[name].append(probe)
+
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        queue = self._answers.get(_call_key(name, args, kwargs))
+        if not queue:  # the suites are deterministic: a new call is a bug of ours
+            raise RuntimeError(f"{name}: a call that the dry run did not make")
+        outcome = queue.popleft()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 def _named(name: str, exc: Exception) -> str:
@@ -168,9 +265,10 @@ def expect_close(
 def _unmodified(modified: list[int], names: tuple[str, ...], fn_name: str) -> None:
     if modified:
         which = ", ".join(f"`{names[i]}`" for i in modified)
-        raise AssertionError(
+        raise CaseFailure(
             f"`{fn_name}` modified its input {which} in place; "
-            f"{diagnosis.CAUSES['inplace'].sentence()}"
+            f"{diagnosis.CAUSES['inplace'].sentence()}",
+            ("inplace",),
         )
 
 
@@ -233,18 +331,19 @@ def case_of_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]):
     return case
 
 
-def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> str:
-    """A failed call's message: the configuration, what went wrong, what it shows."""
+def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> CaseFailure:
+    """A failed call: the configuration, what went wrong, what it shows (and its causes)."""
     if case is None or "not implemented" in message or "is not defined" in message:
-        return message
+        return CaseFailure(message)
     text = f"{case.describe()}: {message}"
+    causes: list[diagnosis.Cause] = []
     try:
-        hint = diagnosis.explain_error(name, case, message)
+        hint, causes = diagnosis.explain_error_causes(name, case, message)
     except Exception:  # feedback must never cost a grade: keep the plain message
         hint = None
     if hint is None and " raised " in message:  # an error in their code: where to look
         hint = diagnosis.pointer(name)
-    return f"{text}\n{hint}" if hint else text
+    return CaseFailure(f"{text}\n{hint}" if hint else text, [c.key for c in causes])
 
 
 def _failure(
@@ -254,7 +353,7 @@ def _failure(
     returned_dtype: str | None,
     *,
     public: bool = False,
-) -> str | None:
+) -> CaseFailure | None:
     """Why ``answer`` fails ``case`` (None: it passes), with the likely cause."""
     question = _QUESTIONS[name]
     expected = expected_answer(name, case)
@@ -277,14 +376,15 @@ def _failure(
     elif not public and _reveal_hidden():  # the instructor chose to show hidden cases in full
         text += "\n" + _reveal(name, case, answer, expected)
     if not finite:
-        return text
+        return CaseFailure(text)
+    causes: list[diagnosis.Cause] = []
     try:
-        hint = diagnosis.explain(
+        hint, causes = diagnosis.explain_causes(
             name, case, answer, expected, tolerance=tolerance, returned_dtype=returned_dtype
         )
     except Exception:  # feedback must never cost a grade: point to the section instead
         hint = diagnosis.pointer(name)
-    return f"{text}\n{hint}"
+    return CaseFailure(f"{text}\n{hint}", [c.key for c in causes])
 
 
 def _reveal_hidden() -> bool:
@@ -314,11 +414,11 @@ def _check(fn: Callable[..., Any] | None, name: str, case: ConvCase | PoolCase) 
     try:
         answer, modified, returned_dtype = call(fn, name, *args, **settings)
     except AssertionError as exc:
-        raise AssertionError(_call_failure(name, case, str(exc))) from None
+        raise _call_failure(name, case, str(exc)) from None
     _unmodified(modified, _QUESTIONS[name].inputs, name)
     failure = _failure(name, case, answer, returned_dtype)
     if failure:
-        raise AssertionError(failure)
+        raise failure
 
 
 def check_conv1d_backward_w(fn: Callable[..., Any] | None, case: ConvCase) -> None:

@@ -1,4 +1,4 @@
-"""The ``cnn-backprop`` command: build, grade, check."""
+"""The ``cnn-backprop`` command: build, grade, check, sandbox, mutants."""
 
 from __future__ import annotations
 
@@ -16,13 +16,59 @@ def cmd_build(args: argparse.Namespace) -> int:
     return build(Path(args.out))
 
 
-def cmd_grade(args: argparse.Namespace) -> int:
+def _sandbox_line(summary: dict) -> str:
+    mechanisms = ", ".join(summary["mechanisms"]) or "limits only"
+    return f"sandbox: isolation level {summary['level']} ({mechanisms})"
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """What a submission's child process gets on this machine, measured by a real child."""
+    import json
+
+    from .sandbox import detect_protections
+
+    protections = detect_protections()
+    if args.json:
+        print(json.dumps(protections.summary(), indent=2))
+    else:
+        print(_sandbox_line(protections.summary()))
+        for line in protections.describe():
+            print(f"  - {line}")
+    return 0
+
+
+def _check_isolation() -> str | None:
+    """Why grading here would refuse every submission (None: it will not)."""
     from . import config
+    from .sandbox import detect_protections
+
+    required = config.load().min_isolation
+    protections = detect_protections()
+    print(_sandbox_line(protections.summary()), file=sys.stderr)
+    if protections.meets(required):
+        return None
+    missing = "; ".join(f"{m}: {why}" for m, why in protections.missing) or "none"
+    return (
+        f"this machine's sandbox reaches isolation level '{protections.level()}', below the "
+        f"course's min_isolation '{required}', so every submission would be refused "
+        f"(missing: {missing}). Grade where namespaces or Landlock are available, or lower "
+        "min_isolation in otter_config.json (see the README's sandbox table)"
+    )
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from . import misconceptions, similarity
     from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
+    from .config import load
     from .report import ran, write_report
 
-    config.load()  # a bad configuration stops here, before any submission is graded
+    course = load()  # a configuration mistake stops here, before anything is graded
     out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # an unwritable --out: said before any probing
+    refused = _check_isolation()
+    if refused:
+        print(f"cnn-backprop grade: {refused}", file=sys.stderr)
+        return 2
     try:
         found = discover(args.submissions, out)
     except BatchInputError as exc:
@@ -56,7 +102,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 130
     records = result.records
     csv_path = write_grades_csv(records, out / "grades.csv")
-    report_path = write_report(records, out / "report.html", title=args.title)
+    diagnosis = misconceptions.diagnose_class(records)
+    misconceptions.write_csv(diagnosis, out / misconceptions.CSV_FILE)
+    graded = {r["key"] for r in records}
+    files = {job.key: job.path for job in found.jobs if job.key in graded}
+    if len(files) > 100:  # about 5 s per hundred submissions: say what is happening
+        print(f"searching {len(files)} submissions for look-alikes...", file=sys.stderr)
+    comparison = similarity.compare_paths(
+        files, course.similarity_threshold, cache=out / similarity.CACHE_DIR
+    )
+    similarity_path = similarity.write_csv(comparison, out / similarity.CSV_FILE)
+    report_path = write_report(
+        records,
+        out / "report.html",
+        title=args.title,
+        similarity=comparison,
+        diagnosis=diagnosis,
+        policy=course.gradients_not_derived,
+    )
     if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
         _print_table(records)
     failed = sum(not ran(r) for r in records)
@@ -66,7 +129,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
         f"{len(result.reused)} unchanged since the last run"
         + (f"; {failed} failed to run" if failed else "")
     )
-    print(f"wrote {csv_path}, {report_path} and {len(records)} results.json file(s)")
+    flagged = sum(bool(r.get("flags")) for r in records)
+    if flagged:
+        print(f"{flagged} submission(s) flagged for instructors (grades.csv's flags column)")
+    if comparison.unavailable:
+        print(f"note: {comparison.unavailable}", file=sys.stderr)
+    else:
+        print(
+            f"{len(comparison.pairs)} look-alike pair(s) at similarity >= "
+            f"{comparison.threshold:g} among {len(comparison.compared)} submission(s)"
+        )
+    written = [csv_path, out / misconceptions.CSV_FILE, similarity_path, report_path]
+    print(
+        f"wrote {', '.join(str(p) for p in written if p)} and {len(records)} results.json file(s)"
+    )
     return 0
 
 
@@ -146,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--title", default="Class report", help="the class report's title")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser(
+        "sandbox", help="show which protections a submission gets on this machine (measured)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("check", help="run the public tests on one file, as a student would")
     p.add_argument("submission", metavar="SUBMISSION")

@@ -11,7 +11,10 @@ an instructor edits::
         "hidden_visibility": "after_published",
         "reveal_hidden_cases": false,
         "scope": "full",
-        "features": {"dilation": false}
+        "features": {"dilation": false},
+        "min_isolation": "files",
+        "gradients_not_derived": "report",
+        "similarity_threshold": 0.8
     }}]
 
 Every key is optional; ``cnn-backprop build`` prints the effective values.
@@ -26,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import QUESTIONS, paths
+from .sandbox.protections import LEVELS as ISOLATION_LEVELS
 
 PLUGIN = "cnn_backprop.otter_plugin.SandboxedGrading"
 TIE_RULES = ("first", "all", "split")
@@ -34,6 +38,8 @@ SCOPES = ("full", "note")
 # no padding or dilation, float64); scope "note" turns all of them off
 FEATURES = ("batch", "channels", "stride", "padding", "dilation", "float32")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+# what a backward function that evaluates a forward pass instead of deriving gets (probing.py)
+NOT_DERIVED_POLICIES = ("report", "zero")
 
 
 class ConfigError(ValueError):
@@ -52,6 +58,13 @@ class CourseConfig:
     reveal_hidden_cases: bool = False
     scope: str = "full"
     features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+    gradients_not_derived: str = "report"
+    # the class report's look-alike pairs: copydetect similarity at least this (similarity.py)
+    similarity_threshold: float = 0.8
+    # below this the grader refuses to run a submission: "files" = the grader's files
+    # unreadable and its outputs unwritable, "full" = also no network and no way to reach
+    # the grader's processes, "none" = grade on any platform (say why in the course notes)
+    min_isolation: str = "files"
 
     def enabled(self, feature: str) -> bool:
         return self.features.get(feature, True)
@@ -121,7 +134,33 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
             raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
         features[name] = value
     group_points = _group_points(block.get("group_points", {}), features, public, where)
-    return CourseConfig(tie_rule, points, group_points, public, visibility, reveal, scope, features)
+    isolation = _choice(block, "min_isolation", ISOLATION_LEVELS, defaults.min_isolation, where)
+    not_derived = _choice(
+        block, "gradients_not_derived", NOT_DERIVED_POLICIES, defaults.gradients_not_derived, where
+    )
+    threshold = block.get("similarity_threshold", defaults.similarity_threshold)
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, (int, float))
+        or not 0 < threshold <= 1
+    ):
+        raise ConfigError(
+            f"{where}: similarity_threshold must be a number in (0, 1] (the share of a "
+            f"submission's own code found in another), got {threshold!r}"
+        )
+    return CourseConfig(
+        tie_rule=tie_rule,
+        points=points,
+        group_points=group_points,
+        public_tests_count=public,
+        hidden_visibility=visibility,
+        reveal_hidden_cases=reveal,
+        scope=scope,
+        features=features,
+        gradients_not_derived=not_derived,
+        similarity_threshold=float(threshold),
+        min_isolation=isolation,
+    )
 
 
 def _group_points(

@@ -40,13 +40,16 @@ __all__ = [
     "SECTIONS",
     "TIE_RULES",
     "Cause",
+    "cause_of",
     "cite",
     "close",
     "configured_tie_rule",
     "diagnose",
     "diagnose_error",
     "explain",
+    "explain_causes",
     "explain_error",
+    "explain_error_causes",
     "likely_cause",
     "pointer",
     "shape_readings",
@@ -433,6 +436,17 @@ def _for(function: str, key: str) -> Cause:
     """A cause, with the function's conclusion filled in for the shared shape readings."""
     cause = CAUSES[key]
     return cause if cause.anchor else Cause(key, CONCLUSION[function], cause.says)
+
+
+def cause_of(function: str, key: str) -> Cause:
+    """The cause named ``key`` in feedback on ``function`` (as the feedback cited it).
+
+    A key this version does not know (a record written by another version) is kept, with its
+    key as its text and the question's Conclusion as its section.
+    """
+    if key in CAUSES and function in CONCLUSION:
+        return _for(function, key)
+    return Cause(key, CONCLUSION.get(function, "conclusion-1"), key)
 
 
 def configured_tie_rule() -> str:
@@ -1000,9 +1014,35 @@ def explain(
         ``Likely cause: ...; see the handout, section "..." (#anchor).``, or, when no known
         mistake reproduces the answer, a pointer to the question's Conclusion section.
     """
+    return explain_causes(
+        function,
+        case,
+        answer,
+        expected,
+        tolerance=tolerance,
+        returned_dtype=returned_dtype,
+        tie_rule=tie_rule,
+    )[0]
+
+
+def explain_causes(
+    function: str,
+    case: Case,
+    answer: np.ndarray,
+    expected: np.ndarray,
+    *,
+    tolerance: float,
+    returned_dtype: str | None = None,
+    tie_rule: str | None = None,
+) -> tuple[str, list[Cause]]:
+    """``explain``'s line, and the causes it names (empty when it only points to a section).
+
+    The causes travel with the failure as data, so the class report counts them without
+    reading the sentence back.
+    """
     causes = diagnose(function, case, answer, expected, tolerance=tolerance, tie_rule=tie_rule)
     if not causes:
-        return pointer(function)
+        return pointer(function), []
     detail = ""
     if (
         causes[0].key.startswith("precision")
@@ -1010,7 +1050,7 @@ def explain(
         and returned_dtype != str(case.x.dtype)
     ):
         detail = f" (your function returned {returned_dtype} for {case.x.dtype} inputs)"
-    return likely_cause(causes, detail=detail)
+    return likely_cause(causes, detail=detail), causes
 
 
 def pointer(function: str) -> str:
@@ -1020,5 +1060,10 @@ def pointer(function: str) -> str:
 
 def explain_error(function: str, case: Case, message: str) -> str | None:
     """The likely cause of an exception, or None when its message shows nothing certain."""
+    return explain_error_causes(function, case, message)[0]
+
+
+def explain_error_causes(function: str, case: Case, message: str) -> tuple[str | None, list[Cause]]:
+    """``explain_error``'s line (None: nothing certain), and the causes it names."""
     causes = diagnose_error(function, case, message)
-    return likely_cause(causes) if causes else None
+    return (likely_cause(causes) if causes else None), causes

@@ -22,10 +22,10 @@ from otter.run import AutograderConfig
 from otter.test_files import ExceptionTestFile, GradingResults
 from otter.test_files.abstract_test import TestCaseResult
 
-from . import FORWARD, QUESTIONS, paths
+from . import FORWARD, QUESTIONS, paths, probing
 from . import config as course_config
-from .checks import SubmittedFunction
-from .sandbox import Sandbox, detect_protections
+from .checks import RecordingCalls, SubmittedFunction, answer_all
+from .sandbox import IsolationRefused, Sandbox
 from .submission import BadSubmission, load_submission
 from .suite import load_question, run_question
 
@@ -35,13 +35,15 @@ class Outcome:
     """What grading one submission produced, for tables, CSVs and results.json."""
 
     name: str
-    status: str  # graded | unreadable | grader-error
+    status: str  # graded | unreadable | refused | grader-error
     scores: dict[str, float] = field(default_factory=dict)
     possible: dict[str, float] = field(default_factory=dict)
     seed: int | None = None
     seconds: float = 0.0
     results: dict[str, Any] = field(default_factory=dict)  # Gradescope's results.json
+    sandbox: dict[str, Any] = field(default_factory=dict)  # Protections.summary()
     grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
+    flags: list[probing.Flag] = field(default_factory=list)  # for instructors (probing.py)
 
     @property
     def total(self) -> float:
@@ -118,27 +120,84 @@ def grade_file(
         identity = identity_of(submission.content, metadata)
         if seed is None:
             seed = derive_seed(identity)
-        with Sandbox(submission.cells, list(QUESTIONS), hide=hide) as sandbox:
+        course = course_config.load()
+        with Sandbox(
+            submission.cells, list(QUESTIONS), hide=hide, min_isolation=course.min_isolation
+        ) as sandbox:
             load = sandbox.start()
-            env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}
-            env.update({f: getattr(paths.reference(), f) for f in FORWARD})
-            for tf in questions:
-                run_question(tf, env, seed)
+            probes = judge(sandbox, questions, seed)
             printed = sandbox.output()
             restarts = sandbox.restarts
+            protections = sandbox.protections
+        flags = probing.judge(probes)
+        policy = course.gradients_not_derived
+        if policy == "zero":
+            probing.score_zero(questions, flags)
+    except IsolationRefused as exc:
+        details = f"grading refused: {exc}\nsandbox:\n" + _bullets(exc.protections.describe())
+        outcome = _finish(
+            name, "refused", questions, config, seed, started, reason=REFUSED, details=details
+        )
+        _record_sandbox(outcome, exc.protections.summary())
+        return outcome
     except Exception as exc:
         return _grader_error(name, exc, started)
     notes = _load_notes(load)
     details = [
         f"submission: {submission.name} ({identity})",
         f"seed: {seed}  (reproduce with: cnn-backprop grade {name} --seed {seed})",
+        probing.details(flags, policy),
         f"child restarts after a crash or timeout: {restarts}",
-        "protections: " + "; ".join(detect_protections().describe()),
+        "sandbox:\n" + _bullets(protections.describe() if protections else ["(not started)"]),
         "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
     ]
-    return _finish(
+    outcome = _finish(
         name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
     )
+    _record_sandbox(outcome, protections.summary() if protections else {})
+    outcome.flags = flags
+    return outcome
+
+
+def _record_sandbox(outcome: Outcome, summary: dict[str, Any]) -> None:
+    """The protections in force, for the batch report and in results.json's extra_data."""
+    outcome.sandbox = summary
+    outcome.results.setdefault("extra_data", {})["sandbox"] = summary
+
+
+REFUSED = (
+    "the autograder could not isolate your code well enough on this machine, so it did not "
+    "run it; your instructor has been told. This is not a problem with your code."
+)
+
+
+def _bullets(lines: list[str]) -> str:
+    return "\n".join(f"  - {line}" for line in lines)
+
+
+def _functions(backend: Any) -> dict[str, Any]:
+    """What the suites' parameters are filled with: the submission's functions (through
+    ``backend``) and the given forward passes."""
+    env: dict[str, Any] = {q: SubmittedFunction(backend, q) for q in QUESTIONS}
+    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    return env
+
+
+def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> dict[str, list[Any]]:
+    """Run the suites against the submission: every call is made before any is judged.
+
+    A dry run with the reference learns the calls; the submission answers all of them; then
+    the suites run again on those answers.  So the submission cannot tell from which calls
+    come, or when, whether an earlier answer passed.  Returns each function's probe
+    measurements (``probing``), one per call made.
+    """
+    recorder = RecordingCalls()
+    for tf in questions:
+        run_question(tf, _functions(recorder), seed)
+    answers = answer_all(sandbox, recorder.calls)
+    for tf in questions:
+        run_question(tf, _functions(answers), seed)
+    return answers.probes
 
 
 def ungradable(
@@ -263,17 +322,17 @@ def check_file(path: str | Path) -> tuple[int, int, str]:
         return 0, 1, f"cannot check {Path(path).name}: {exc}"
     lines: list[str] = []
     passed = failed = 0
-    with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:
+    with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:  # the student's own code
         load = sandbox.start()
         notes = _load_notes(load)
         if notes:
             lines.append(notes + "\n")
-        env: dict[str, Any] = {q: SubmittedFunction(sandbox, q) for q in QUESTIONS}
-        env.update({f: getattr(paths.reference(), f) for f in FORWARD})
-        for question in QUESTIONS:
-            tf = load_question(question, files=paths.suite_files(question)[:1])
-            run_question(tf, env, seed=0)
-            lines.append(f"{question}:")
+        questions = [
+            load_question(q, files=paths.suite_files(q)[:1]) for q in QUESTIONS
+        ]  # fmt: skip
+        judge(sandbox, questions, seed=0)
+        for tf in questions:
+            lines.append(f"{tf.name}:")
             for result in tf.test_case_results:
                 lines.append("  " + result.message.replace("\n", "\n    "))
                 passed += result.passed

@@ -1,11 +1,13 @@
 """The class report: one self-contained HTML page an instructor can read at a glance.
 
-It is built from the per-submission records of ``batch`` (scores, status, and each case's
-pass/fail with its message) and shows: the score distributions, the pass rate of every
-feature (a hidden case's name is the feature it tests: ``stride``, ``padding``, ``ties``...),
-the most common failures, the submissions that failed to run, and the slowest ones.  Each
-submission links to its own ``results.json``.  Charts are inline SVG drawn here: no scripts,
-no external files, no dependency.
+It is built from the per-submission records of ``batch`` (scores, status, flags, and each
+case's pass/fail with its message and named causes), plus the look-alike search
+(``similarity``), and shows: what the class misunderstood (``misconceptions``), the score
+distributions, the pass rate of every feature (a hidden case's name is the feature it tests:
+``stride``, ``padding``, ``ties``...), the failures grouped by cause, the gradients not
+derived (``probing``), the look-alike submissions side by side, the submissions that failed
+to run, and the slowest ones.  Each submission links to its own ``results.json``.  Charts are
+inline SVG drawn here: no scripts, no external files.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ from __future__ import annotations
 import html
 import itertools
 import math
-import re
 import statistics
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from . import QUESTIONS, __version__
+import jinja2
 
-LOAD_FAILED = "Your code could not be loaded"  # how grader._load_notes starts a fatal load
-TOP_FAILURES = 15
+from . import QUESTIONS, __version__
+from .batch import flags_cell
+from .misconceptions import ClassDiagnosis, diagnose_class
+from .records import ran, run_problem
+from .similarity import Comparison
+
 TOP_SLOWEST = 10
 EXAMPLES = 4  # submissions linked per common failure
 
@@ -35,28 +39,52 @@ _STOPS = ((0.0, (201, 64, 56)), (0.7, (236, 167, 44)), (1.0, (46, 158, 91)))
 # -- analysis ---------------------------------------------------------------------------------
 
 
-def ran(record: dict[str, Any]) -> bool:
-    """Whether the submission's code ran, so that its cases say something about its maths.
+def sandbox_groups(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Submissions grouped by the protections they were graded (or refused) under."""
+    groups: dict[tuple, dict[str, Any]] = {}
+    for record in records:
+        info = record.get("sandbox") or {}
+        if not info:
+            continue
+        missing = tuple(tuple(m) for m in info.get("missing", []))
+        key = (info.get("level"), tuple(info.get("mechanisms", [])), missing)
+        group = groups.setdefault(
+            key,
+            {
+                "level": key[0],
+                "mechanisms": list(key[1]),
+                "missing": [list(m) for m in missing],
+                "count": 0,
+            },
+        )
+        group["count"] += 1
+    return sorted(groups.values(), key=lambda g: -g["count"])
 
-    Not if it was unreadable, broke the grader or could not be loaded at all; nor if loading
-    raised errors and it then scored nothing (a syntax error leaves no function defined).
-    """
-    notes = str(record.get("notes", ""))
-    if record.get("status") != "graded" or notes.startswith(LOAD_FAILED):
-        return False
-    return not (notes and float(record.get("total", 0)) == 0)
 
-
-def run_problem(record: dict[str, Any]) -> str:
-    """How a submission failed to run ('' if it ran cleanly): for the report's table."""
-    if record.get("status") != "graded":
-        return str(record.get("status"))
-    notes = str(record.get("notes", ""))
-    if notes.startswith(LOAD_FAILED):
-        return "could not load"
-    if notes:
-        return "load errors" if ran(record) else "nothing defined"
-    return ""
+def _sandbox_section(records: Sequence[dict[str, Any]]) -> str:
+    """Which protections held: a warning when any was missing, never a silent fallback."""
+    groups = sandbox_groups(records)
+    if not groups:
+        return ""
+    weak = any(g["level"] != "full" or g["missing"] for g in groups)
+    rows = []
+    for g in groups:
+        missing = "; ".join(f"{m}: {why}" for m, why in g["missing"])
+        rows.append(
+            f"<li><b>{g['count']}</b> graded at isolation level <b>{_e(g['level'])}</b> with "
+            f"{_e(', '.join(g['mechanisms']) or 'limits only')}"
+            + (f'<div class="missing">not active: {_e(missing)}</div>' if missing else "")
+            + "</li>"
+        )
+    note = (
+        "Some protections were not available where these submissions were graded: see what "
+        "each level guarantees in the README's sandbox table."
+        if weak else "Every protection was active."
+    )  # fmt: skip
+    return (
+        f'<section class="sandbox{" weak" if weak else ""}"><h2>Sandbox</h2>'
+        f'<p class="note">{note}</p><ul>{"".join(rows)}</ul></section>'
+    )
 
 
 def possible_points(records: Sequence[dict[str, Any]]) -> dict[str, float]:
@@ -100,46 +128,6 @@ def pass_rates(records: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, An
     return {q: list(rows.values()) for q, rows in table.items()}
 
 
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w])")
-_WHERE_IN_FILE = re.compile(r"\s*\([^()]*\bline \d+[^()]*\)")
-
-
-def failure_signature(message: str) -> str:
-    """A failing case's message with what varies between students taken out.
-
-    The case's settings (``N=2, C_in=3, ...: ``), numbers, and the student's file and line are
-    dropped, so the same mistake made by many students reads the same.
-    """
-    lines = message.strip().splitlines()
-    line = lines[0] if lines else "(no message)"
-    head, sep, rest = line.partition(": ")
-    if sep and rest and "=" in head and "`" not in head:  # the random case's settings
-        line = rest
-    line = _WHERE_IN_FILE.sub("", line)
-    line = line.split("; ")[0]
-    line = _NUMBER.sub("#", line)
-    words = line.split()
-    return " ".join(words[:16]) + (" …" if len(words) > 16 else "")
-
-
-def common_failures(records: Sequence[dict[str, Any]], limit: int = TOP_FAILURES) -> list[dict]:
-    """Failing cases grouped by question, case and message signature, most frequent first."""
-    groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for record in records:
-        if not ran(record):
-            continue
-        for case in record.get("cases", []):
-            if not case["passed"]:
-                key = (case["question"], case["case"], failure_signature(case["message"]))
-                if not groups[key] or groups[key][-1] != record["key"]:
-                    groups[key].append(record["key"])
-    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    return [
-        {"question": q, "case": c, "signature": s, "count": len(keys), "keys": sorted(keys)}
-        for (q, c, s), keys in ordered[:limit]
-    ]
-
-
 def failed_to_run(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Submissions that did not run, then those that ran with errors while loading."""
     return sorted(
@@ -161,10 +149,14 @@ def rate_colour(rate: float) -> str:
     return "#{:02x}{:02x}{:02x}".format(*_STOPS[-1][1])
 
 
+def _safe(text: Any) -> str:
+    """A student's lone surrogates (unencodable) become U+FFFD."""
+    return str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _e(text: Any) -> str:
     """Escaped for HTML; a student's lone surrogates (unencodable) become U+FFFD."""
-    text = str(text).encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return html.escape(text, quote=True)
+    return html.escape(_safe(text), quote=True)
 
 
 def _link(key: str) -> str:
@@ -317,6 +309,75 @@ def _submission_cells(record: dict[str, Any], named: bool) -> str:
     return cells + (f"<td>{_e(_students(record))}</td>" if named else "")
 
 
+# The newer sections are Jinja2 templates in templates/, escaped by the engine; the rest of
+# the page is still built here, escaped by _e.
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    # student text may hold lone surrogates (from a notebook's JSON): never let them through
+    finalize=lambda v: _safe(v) if isinstance(v, str) else v,
+)
+_TEMPLATES.filters.update(
+    link=_link,
+    pretty=_pretty_case,
+    sentence=lambda text: str(text)[:1].upper() + str(text)[1:],
+)
+# how much of a large class the page lists (the CSVs have everything)
+LIMITS = {
+    "examples": EXAMPLES,  # submissions linked per group of failures
+    "unnamed_limit": 6,  # kinds of unexplained failure per function
+    "group_limit": 25,  # groups of look-alike submissions
+    "member_limit": 12,  # submissions named per group
+    "pair_limit": 60,  # look-alike pairs listed after those shown side by side
+}
+
+
+def _render(template: str, **context: Any) -> str:
+    return _TEMPLATES.get_template(template).render(functions=QUESTIONS, **LIMITS, **context)
+
+
+def _top_shares(diagnosis: ClassDiagnosis) -> dict[str, float]:
+    """Each function's largest share (named or not): the full width of its bars."""
+    top = dict.fromkeys(QUESTIONS, 1e-9)
+    for item in [*diagnosis.misconceptions, *diagnosis.unnamed]:
+        top[item.function] = max(top.get(item.function, 1e-9), item.share)
+    return top
+
+
+def _policy() -> str:
+    from . import config
+
+    try:
+        return config.load().gradients_not_derived
+    except (config.ConfigError, OSError):
+        return "report"
+
+
+def flag_rows(records: Sequence[dict[str, Any]], possible: dict[str, float]) -> list[dict]:
+    """One row per flag of every submission, for the "Gradients not derived" table."""
+    rows = []
+    for record in records:
+        for flag in record.get("flags") or []:
+            if not isinstance(flag, dict):
+                continue
+            function = str(flag.get("function", ""))
+            score = float((record.get("scores") or {}).get(function, 0))
+            rows.append(
+                {
+                    "key": record["key"],
+                    "students": _students(record),
+                    "function": function,
+                    "kind": str(flag.get("kind", "")),
+                    "detail": str(flag.get("detail", "")),
+                    "points": f"{score:g} / {possible.get(function, 0):g}",
+                }
+            )
+    return sorted(rows, key=lambda r: (r["kind"] != "not-derived", r["key"], r["function"]))
+
+
 def _tile(value: str, label: str, tone: str = "") -> str:
     return f'<div class="tile {tone}"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
@@ -331,9 +392,32 @@ def _first_line(text: str, limit: int = 220) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class report") -> str:
-    """The whole HTML page for ``records`` (from ``batch``)."""
+def render_report(
+    records: Sequence[dict[str, Any]],
+    *,
+    title: str = "Class report",
+    similarity: Comparison | None = None,
+    diagnosis: ClassDiagnosis | None = None,
+    policy: str | None = None,
+) -> str:
+    """The whole HTML page for ``records`` (from ``batch``).
+
+    Parameters
+    ----------
+    records : list of dict
+        The batch's records.
+    title : str
+        The page's title.
+    similarity : Comparison, optional
+        The look-alike search (``similarity.compare``); None: not searched for.
+    diagnosis : ClassDiagnosis, optional
+        The misconceptions (``misconceptions.diagnose_class(records)`` when not given).
+    policy : str, optional
+        The course's ``gradients_not_derived`` (read from the configuration when not given).
+    """
     records = sorted(records, key=lambda r: r["key"])
+    diagnosis = diagnosis or diagnose_class(records)
+    top = _top_shares(diagnosis)
     possible = possible_points(records)
     total_possible = sum(possible.values())
     totals = [float(r.get("total", 0)) for r in records]
@@ -355,7 +439,18 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
         parts.append(_tile(f"{100 * full / n:.0f}%", f"full marks ({full})"))
     parts.append(_tile(str(n), "submissions"))
     parts.append(_tile(str(len(broken)), "failed to run", "bad" if broken else "good"))
+    flagged = sum(
+        any(f.get("kind") == "not-derived" for f in r.get("flags") or []) for r in records
+    )
+    parts.append(_tile(str(flagged), "gradients not derived", "bad" if flagged else "good"))
+    if similarity is not None and not similarity.unavailable:
+        looks = len(similarity.pairs)
+        parts.append(_tile(str(looks), "look-alike pairs", "bad" if looks else "good"))
     parts.append("</div></header>")
+    parts.append(_sandbox_section(records))
+
+    # misconceptions, at the top
+    parts.append(_render("misconceptions.html.j2", diagnosis=diagnosis, top=top))
 
     # scores
     parts.append('<section><h2>Scores</h2><div class="grid">')
@@ -394,36 +489,19 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
         )
     parts.append("</div></section>")
 
-    # failures
-    failures = common_failures(records)
-    parts.append("<section><h2>Most common failures</h2>")
-    if failures:
-        top = failures[0]["count"]
-        parts.append(
-            '<p class="note">Failing cases grouped by case and message (numbers, the '
-            "case's settings and line numbers taken out). Links open a submission's "
-            "results.</p><ol class=failures>"
+    # failures, by cause
+    parts.append(_render("failures.html.j2", diagnosis=diagnosis, top=top))
+
+    # integrity: gradients not derived, look-alikes
+    parts.append(
+        _render(
+            "not_derived.html.j2",
+            rows=flag_rows(records, possible),
+            named=named,
+            policy=policy or _policy(),
         )
-        for item in failures:
-            share = 100 * item["count"] / max(ran_count, 1)
-            links = " ".join(
-                f'<a href="{_e(_link(k))}">{_e(k)}</a>' for k in item["keys"][:EXAMPLES]
-            )
-            more = len(item["keys"]) - EXAMPLES
-            links += f' <span class="more">+{more} more</span>' if more > 0 else ""
-            parts.append(
-                "<li>"
-                f'<div class="count"><b>{item["count"]}</b><span>{share:.0f}%</span>'
-                f'<i style="width:{100 * item["count"] / top:.0f}%"></i></div>'
-                f'<div class="what"><div><code>{_e(item["question"])}</code> › '
-                f"<b>{_e(_pretty_case(item['case']))}</b></div>"
-                f'<div class="sig">{_e(item["signature"])}</div>'
-                f'<div class="eg">e.g. {links}</div></div></li>'
-            )
-        parts.append("</ol>")
-    else:
-        parts.append('<p class="empty">No case failed. Well done, class.</p>')
-    parts.append("</section>")
+    )
+    parts.append(_render("similarity.html.j2", comparison=similarity))
 
     # failed to run
     parts.append("<section><h2>Submissions that failed to run</h2>")
@@ -466,7 +544,7 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
         '<table class="list"><thead><tr><th>submission</th>'
         + ("<th>student</th>" if named else "")
         + "".join(f"<th><code>{_e(q)}</code></th>" for q in QUESTIONS)
-        + "<th>total</th><th>status</th></tr></thead><tbody>"
+        + "<th>total</th><th>status</th><th>flags</th></tr></thead><tbody>"
     )
     for record in records:
         scores = record.get("scores") or {}
@@ -474,7 +552,8 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
             _submission_cells(record, named)
             + "".join(f'<td class="num">{float(scores.get(q, 0)):g}</td>' for q in QUESTIONS)
             + f'<td class="num"><b>{float(record.get("total", 0)):g}</b></td>'
-            f"<td>{_status_pill(str(record.get('status')))}</td></tr>"
+            f"<td>{_status_pill(str(record.get('status')))}</td>"
+            f'<td class="flags">{_e(flags_cell(record).replace(";", " "))}</td></tr>'
         )
     parts.append("</tbody></table></details></section>")
     body = "\n".join(parts)
@@ -490,12 +569,20 @@ def render_report(records: Sequence[dict[str, Any]], *, title: str = "Class repo
 
 
 def write_report(
-    records: Sequence[dict[str, Any]], path: str | Path, *, title: str = "Class report"
+    records: Sequence[dict[str, Any]],
+    path: str | Path,
+    *,
+    title: str = "Class report",
+    **sections: Any,
 ) -> Path:
-    """Write the class report to ``path`` (next to the submissions' result folders)."""
+    """Write the class report to ``path`` (next to the submissions' result folders).
+
+    ``sections``: ``render_report``'s optional ``similarity``, ``diagnosis`` and ``policy``.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(render_report(records, title=title), encoding="utf-8", errors="replace")
+    page = render_report(records, title=title, **sections)
+    tmp.write_text(page, encoding="utf-8", errors="replace")
     tmp.replace(path)
     return path
 
@@ -563,7 +650,46 @@ td.num { text-align:right; font-variant-numeric: tabular-nums; }
   background:#e3f4ea; color:#1d6b3d; white-space:nowrap; }
 .pill.unreadable, .pill.grader-error, .pill.bad { background:#fde8e6; color:#9b2a22; }
 .pill.warn { background:#fff1d6; color:#8a5a00; }
+.sandbox.weak { border-left: 4px solid var(--bad); padding-left: 12px; }
+.sandbox .missing { color: var(--bad); font-size: 0.9em; }
 details { margin-top: 12px; } summary { cursor:pointer; color:var(--accent); font-weight:600; }
 ul.plain { padding-left: 18px; font-size: 14px; }
+h3 { margin: 22px 0 8px; font-size: 16px; }
+.key { color: var(--muted); font: 11px ui-monospace, Menlo, Consolas, "Liberation Mono",
+  "DejaVu Sans Mono", monospace; margin-left: 4px; white-space: nowrap; }
+figure.misconceptions { margin-bottom: 14px; }
+table.causes { width:100%; border-collapse:collapse; font-size:14px; }
+table.causes th { text-align:left; font-size:12px; color:var(--muted); font-weight:600;
+  padding:4px 8px; border-bottom:1px solid var(--line); }
+table.causes td { padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
+table.causes tr:last-child td { border-bottom:0; }
+td.share { white-space:nowrap; width:150px; font-variant-numeric: tabular-nums; }
+td.section { width:270px; color:#323f4b; }
+.bar { display:inline-block; width:80px; height:8px; border-radius:4px; background:#edf0f3;
+  margin-right:8px; vertical-align:middle; overflow:hidden; }
+.bar i { display:block; height:100%; background:var(--bad); opacity:.8; }
+.unnamed { color:var(--muted); font-size:13px; margin:8px 0 0; }
+ol.failures li.unnamed { border-left-color:#9aa5b1; }
+ol.failures li.unnamed .count i { background:#9aa5b1; }
+.cases { font-size:13px; color:var(--muted); margin:2px 0; }
+.pattern { font: 13px ui-monospace, Menlo, Consolas, "Liberation Mono", "DejaVu Sans Mono",
+  monospace; }
+td.flags { font-size:12px; color:var(--bad); }
+ol.groups { padding-left: 22px; font-size: 14px; } ol.groups li { margin: 2px 0; }
+ol.groups a { margin-right: 2px; }
+details.pair { background:var(--card); border:1px solid var(--line); border-radius:10px;
+  margin:8px 0; padding:8px 12px; }
+details.pair summary { color:var(--ink); font-weight:400; }
+details.pair summary b { color:var(--bad); margin-right:6px; }
+details.pair .aside { color:var(--muted); font-size:13px; }
+.side-by-side { display:grid; grid-template-columns: 1fr 1fr; gap:10px; margin-top:8px; }
+.file { min-width:0; border:1px solid var(--line); border-radius:8px; overflow:hidden; }
+.file-name { background:#f0f3f7; padding:4px 10px; font-size:13px; font-weight:600; }
+.file pre { margin:0; padding:8px 0; overflow-x:auto; font: 12px/1.45 ui-monospace, Menlo,
+  Consolas, "Liberation Mono", "DejaVu Sans Mono", monospace; max-height: 560px; }
+.file .ln { display:inline-block; width:42px; padding-right:10px; text-align:right;
+  color:#9aa5b1; user-select:none; }
+.file mark { background:#fde2b8; color:inherit; border-radius:2px; }
+.file .gap { display:block; color:#9aa5b1; padding-left:52px; font-style:italic; }
 .empty { color: var(--muted); font-style: italic; }
 """

@@ -2,25 +2,37 @@
 
 Accepted: a ``.py`` file (one cell), a ``.ipynb`` notebook (its code cells, with IPython magics,
 shell lines and the Otter grader's own calls removed, line numbers kept), or a ``.zip`` (an
-Otter export, or any zip holding exactly one notebook or one ``.py`` file).  Nothing here runs
-the code; it is parsed as data only.
+Otter export, or any zip holding exactly one notebook or one ``.py`` file, in any folder).
+Nothing here runs the code.
+
+Untrusted bytes are handled with bounds everywhere: the file is opened without following
+links (a link is refused with a message) and read up to a size limit; notebooks and zips are
+parsed by ``parsing.py`` in a separate process with a memory and CPU cap (and, where the
+platform has them, Landlock and seccomp), so a notebook that nests or expands without end
+costs that process, never the grader.
 """
 
 from __future__ import annotations
 
-import ast
-import io
+import contextlib
+import ctypes
+import errno
 import json
-import re
-import zipfile
+import os
+import resource
+import stat
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ZIP_MEMBERS = 2000
-MAX_ZIP_UNPACKED = 100 * 1024 * 1024
-# cell magics whose body is Python: keep the body, drop the magic line
-PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun"}
+from . import parsing
+from .parsing import MAX_FILE_BYTES
+
+PARSER_SOURCE = Path(parsing.__file__).read_text(encoding="utf-8")
+PARSER_MEMORY = 1024 * 1024 * 1024  # bytes of address space for parsing one file
+PARSER_CPU = 20  # seconds
+PARSER_WALL = 40.0
 
 
 class BadSubmission(Exception):
@@ -37,120 +49,109 @@ class Submission:
     content: bytes  # the original bytes, hashed for the per-submission seed
 
 
+def read_untrusted(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a file a student controls: no links followed, no FIFOs or devices opened
+    for long, no more than ``limit`` bytes (BadSubmission otherwise)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP or path.is_symlink():
+            raise BadSubmission(
+                f"{path.name} is a symbolic link, which the grader never follows: submit the "
+                "file itself"
+            ) from None
+        raise BadSubmission(f"cannot read {path.name}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise BadSubmission(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise BadSubmission(f"{path.name} is {info.st_size} bytes; the limit is {limit}")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise BadSubmission(f"{path.name} is larger than {limit} bytes")
+    return data
+
+
 def load_submission(path: str | Path) -> Submission:
     """Read ``path``; raise BadSubmission with a readable reason if it cannot be graded."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise BadSubmission(f"cannot read {path.name}: {exc.strerror}") from None
-    if size > MAX_FILE_BYTES:
-        raise BadSubmission(f"{path.name} is {size} bytes; the limit is {MAX_FILE_BYTES}")
-    data = path.read_bytes()
-    return parse_submission(path.name, data)
+    return parse_submission(path.name, read_untrusted(path))
 
 
 def parse_submission(name: str, data: bytes) -> Submission:
-    suffix = Path(name).suffix.lower()
+    """Parse ``data`` (a .py in this process; notebooks and zips in a limited one)."""
     if not data.strip():
         raise BadSubmission(f"{name} is empty")
-    if suffix == ".py":
-        return Submission(name, "py", [(name, _text(name, data))], data)
-    if suffix == ".ipynb":
-        return Submission(name, "ipynb", notebook_cells(name, data), data)
-    if suffix == ".zip":
-        inner_name, inner = _from_zip(name, data)
-        sub = parse_submission(inner_name, inner)
-        return Submission(f"{name}:{inner_name}", sub.kind, sub.cells, data)
-    raise BadSubmission(f"{name}: expected a .py file, a .ipynb notebook or an Otter .zip export")
+    if Path(name).suffix.lower() == ".py":
+        try:
+            parsed = parsing.parse(name, data)
+        except parsing.Unreadable as exc:
+            raise BadSubmission(str(exc)) from None
+    else:
+        parsed = _parse_isolated(name, data)
+    cells = [(str(label), str(source)) for label, source in parsed["cells"]]
+    return Submission(str(parsed["name"]), str(parsed["kind"]), cells, data)
 
 
-def _text(name: str, data: bytes) -> str:
-    if b"\x00" in data:
-        raise BadSubmission(f"{name} is a binary file, not Python source")
+def _parse_isolated(name: str, data: bytes) -> dict:
+    """Run ``parsing.py`` on ``data`` in a child with a memory cap; its verdict, or why not."""
+    payload = name.encode("utf-8", "replace").replace(b"\0", b"?") + b"\0" + data
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadSubmission(
-            f"{name} is not UTF-8 text (byte {exc.start} cannot be decoded)"
-        ) from None
-
-
-def notebook_cells(name: str, data: bytes) -> list[tuple[str, str]]:
-    """The code cells of a notebook, cleaned so plain Python can run them."""
-    text = _text(name, data)
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", PARSER_SOURCE],
+            input=payload,
+            capture_output=True,
+            timeout=PARSER_WALL,
+            preexec_fn=_confine_parser,
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            cwd="/",
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BadSubmission(f"{name} is too complex to read: parsing it took too long") from None
     try:
-        nb = json.loads(text)
-    except ValueError as exc:
-        raise BadSubmission(
-            f"{name} is not a valid notebook: its JSON is broken ({exc}). "
-            "Re-download it from Jupyter with File > Save, or submit the .py version."
-        ) from None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        raise BadSubmission(f"{name} is not a valid notebook: it has no list of cells")
-    out = []
-    for number, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            continue
-        cleaned = clean_cell(source)
-        if cleaned.strip():
-            out.append((f"<cell {number}>", cleaned))
-    return out
+        verdict = json.loads(result.stdout)
+    except ValueError:
+        verdict = None
+    if not isinstance(verdict, dict):
+        what = "memory" if result.returncode < 0 or b"MemoryError" in result.stderr else ""
+        if what or result.returncode in (-9, -24):  # killed at the memory or CPU cap
+            raise BadSubmission(
+                f"{name} is too complex to read: parsing it needed more than "
+                f"{PARSER_MEMORY // 2**20} MiB or {PARSER_CPU} s"
+            )
+        stopped = result.stderr.decode("utf-8", "replace").strip()[-200:]
+        raise BadSubmission(f"{name} could not be read (the parser stopped: {stopped})")
+    if not verdict.get("ok"):
+        error = str(verdict.get("error"))
+        if error == "memory":
+            raise BadSubmission(
+                f"{name} is too complex to read: parsing it needed more than "
+                f"{PARSER_MEMORY // 2**20} MiB"
+            )
+        if error.startswith("nested"):
+            raise BadSubmission(f"{name} is {error}")
+        raise BadSubmission(error)
+    return verdict
 
 
-_OTTER_CALL = re.compile(r"^grader\s*=\s*otter\.Notebook\b|^grader\.\w+\(|^import otter\b")
+def _confine_parser() -> None:
+    """Limits for the parser (in the forked child): memory, CPU, no files, no network."""
+    for limit, value in ((resource.RLIMIT_AS, PARSER_MEMORY), (resource.RLIMIT_CPU, PARSER_CPU),
+                         (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0)):  # fmt: skip
+        with contextlib.suppress(ValueError, OSError):
+            hard = resource.getrlimit(limit)[1]
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(limit, (value, value))
+    # defence in depth where available: it only needs to read the interpreter
+    from .sandbox import landlock, namespaces, seccomp
+    from .sandbox.protections import seccomp_program
 
-
-def clean_cell(source: str) -> str:
-    """Blank out magics, shell escapes and Otter calls, keeping line numbers."""
-    lines = source.split("\n")
-    first = lines[0].strip() if lines else ""
-    if first.startswith("%%"):
-        magic = first[2:].split()[0] if len(first) > 2 else ""
-        if magic not in PYTHON_CELL_MAGICS:
-            return ""  # %%bash, %%html, ...: not Python
-        lines[0] = ""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in lines]
-    source = "\n".join(lines)
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return source  # reported with its line number when the child compiles it
-    # the grader's own calls would re-run public tests inside the sandbox: drop them
-    for stmt in tree.body:
-        segment = ast.get_source_segment(source, stmt) or ""
-        if _OTTER_CALL.match(segment.strip()):
-            for i in range(stmt.lineno - 1, (stmt.end_lineno or stmt.lineno)):
-                lines[i] = ""
-    return "\n".join(lines)
-
-
-def _from_zip(name: str, data: bytes) -> tuple[str, bytes]:
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise BadSubmission(f"{name} is not a valid zip file") from None
-    with zf:
-        infos = [
-            i
-            for i in zf.infolist()
-            if not i.is_dir()
-            and not i.filename.startswith("__MACOSX/")
-            and not Path(i.filename).name.startswith(".")
-        ]
-        if len(infos) > MAX_ZIP_MEMBERS or sum(i.file_size for i in infos) > MAX_ZIP_UNPACKED:
-            raise BadSubmission(f"{name} is too large once unpacked")
-        for suffix in (".ipynb", ".py"):
-            found = [i for i in infos if i.filename.lower().endswith(suffix)]
-            if len(found) == 1:
-                return Path(found[0].filename).name, zf.read(found[0])
-            if len(found) > 1:
-                names = ", ".join(sorted(i.filename for i in found)[:5])
-                raise BadSubmission(f"{name} holds several {suffix} files ({names}); keep one")
-    raise BadSubmission(f"{name} holds no notebook (.ipynb) and no .py file")
+    ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)  # no new privileges
+    with contextlib.suppress(OSError):
+        rules = [landlock.Rule(p, landlock.READ_EXEC) for p in namespaces.whitelist()]
+        landlock.restrict_self(rules)
+    with contextlib.suppress(OSError):
+        seccomp.install(seccomp_program())

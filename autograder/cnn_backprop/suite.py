@@ -26,6 +26,17 @@ from otter.test_files.abstract_test import TestCase, TestCaseResult
 from . import config, paths
 
 
+@dataclass
+class DiagnosedResult(TestCaseResult):
+    """Otter's result of one case, plus the causes its failure names (``diagnosis`` keys).
+
+    Otter reads it as a plain ``TestCaseResult``; the batch runner and the class report read
+    ``causes`` as data instead of parsing ``message``.
+    """
+
+    causes: tuple[str, ...] = ()
+
+
 def case(
     points: float,
     *,
@@ -155,17 +166,19 @@ def run_question(tf: ExceptionTestFile, env: dict[str, Any], seed: int) -> Excep
     A failing case's message is its assertion text; an unexpected error in the test code
     itself is reported as a grader error (never a traceback of ours to the student).
     """
-    results = []
+    results: list[TestCaseResult] = []
     for tc in tf.test_cases:
         case_env = {**env, "rng": case_rng(seed, tf.name, tc.name)}
+        causes: tuple[str, ...] = ()
         try:
             tc.body.call_func(case_env)
             passed, message = True, f"✅ {tc.name}: passed"
         except AssertionError as exc:
             passed, message = False, f"❌ {tc.name}: {exc}"
+            causes = tuple(str(c) for c in getattr(exc, "causes", ()))
         except Exception as exc:  # a bug in a test, not in the submission
             passed = False
             message = f"❌ {tc.name}: the grader could not run this case ({type(exc).__name__})"
-        results.append(TestCaseResult(test_case=tc, message=message, passed=passed))
+        results.append(DiagnosedResult(tc, message, passed, causes))
     tf.test_case_results = results
     return tf

@@ -2,8 +2,9 @@
 
 Every route a student could try from inside the sandbox: well-known roots, the working
 directory's parents, paths on any process's command line, the interpreter's sys.path and
-editable-install finders, importing the grader package, other processes' /proc root and cwd
-links, and a user namespace in which the hiding mounts might be undone.  Answers with the
+editable-install finders and pip's install records, importing the grader package, other
+processes' /proc root and cwd links, a user namespace in which the hiding mounts might be undone,
+and a walk of the whole visible filesystem.  Answers with the
 reference when found; reports what it could read as BREACH[...] (the test looks for that).
 """
 
@@ -60,6 +61,10 @@ def _roots() -> set[str]:
         for finder in glob.glob(os.path.join(entry, "__editable__*")):
             for path in re.findall(r"['\"](/[^'\"]+)['\"]", _read(finder) or ""):
                 _with_parents(path, roots)
+        # pip's record of an editable install names the checkout
+        for record in glob.glob(os.path.join(entry, "*.dist-info", "direct_url.json")):
+            for path in re.findall(r"file://(/[^\"]+)", _read(record) or ""):
+                _with_parents(path, roots)
     # other processes' view of the filesystem
     for proc in glob.glob("/proc/[0-9]*"):
         roots.add(proc + "/cwd")
@@ -94,6 +99,25 @@ def _search_disk() -> str | None:
         if text and "def conv1d_backward_w" in text:
             FOUND.setdefault("reference", path)
             return text
+    return None
+
+
+def _walk_disk() -> str | None:
+    """Walk the whole visible filesystem (bounded) for anything that looks like the grader's."""
+    SEARCHED.append("disk walk")
+    seen = 0
+    for top, dirs, files in os.walk("/"):
+        dirs[:] = [d for d in dirs if not (top == "/" and d in ("proc", "sys", "dev"))]
+        seen += len(files) + len(dirs)
+        if seen > 300_000:
+            break
+        if "reference.py" in files and os.path.basename(top) == "solutions":
+            text = _read(os.path.join(top, "reference.py"))
+            if text and "def conv1d_backward_w" in text:
+                FOUND.setdefault("reference", f"disk walk ({top})")
+                return text
+        if ".cnn-backprop-secret" in files and _read(os.path.join(top, ".cnn-backprop-secret")):
+            FOUND.setdefault("seed secret", f"disk walk ({top})")
     return None
 
 
@@ -145,7 +169,7 @@ def _user_namespace() -> str | None:
 
 
 def _load_reference():
-    for route in (_search_disk, _import_grader, _user_namespace):
+    for route in (_search_disk, _import_grader, _user_namespace, _walk_disk):
         text = route()
         if text:
             namespace: dict = {"__name__": "stolen_reference"}

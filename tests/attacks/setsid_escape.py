@@ -31,9 +31,14 @@ def _daemon() -> None:
 
 def conv1d_backward_w(x, delta, kernel_size, stride=1, padding=0, dilation=1):
     if not _started:
-        _started.append(
+        _started.append(True)
+        started = 0
+        try:  # as many as a process cap allows
             subprocess.Popen([sys.executable, "-c", SLEEPER, MARKER], start_new_session=True)
-        )
-        _daemon()
-        print(f"{MARKER}: started the escapees", flush=True)
+            started += 1
+            _daemon()
+            started += 1
+        except OSError:
+            pass
+        print(f"{MARKER}: started the escapees ({started} of 2 ways)", flush=True)
     return np.zeros(1)

@@ -14,6 +14,7 @@ is ever pickled, so the parent never runs code chosen by the child.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -145,6 +146,131 @@ def _load(cells: list, names: list) -> dict:
     return namespace, {"errors": errors, "functions": found}
 
 
+class _ProbeWatch:
+    """Measures, during one call, whether the called function evaluates other functions one
+    input entry at a time: what numerical differentiation and one-hot probing of a forward
+    pass do, and what deriving the gradient never does.
+
+    Installed with ``sys.setprofile`` for that call only.  It looks at calls of functions the
+    submission defined (their code has no absolute file name: cells, the ``.py`` file) other
+    than the called one, and counts:
+
+    * ``evaluations``: distinct (function, argument, entry) at which such a function was
+      evaluated with an array argument (of at least ``MIN_SIZE`` entries) that either has a
+      single nonzero entry or differs from that argument at its previous call in one or two
+      entries, when the call then returned a number or an array of another shape;
+    * ``forward_like``: calls that took an array shaped like one of the call's array arguments
+      and returned one shaped like another of them (``x`` in, ``delta`` out: a forward pass);
+    * ``function``: the name of the function evaluated at the most entries;
+    * ``intact``: whether this watch was still the profiler when the call returned.
+
+    It only measures: the grader (``probing.py``, in the parent) decides what the numbers
+    mean, and uses them for nothing else.  A function that loses interest (``EXAMINED`` calls
+    with no probe) is no longer examined, which bounds the cost for helper-heavy code.
+    """
+
+    MIN_SIZE = 4  # smaller arrays (pooling windows, a filter's taps) are never probes
+    MAX_SIZE = 1 << 16  # larger ones are not compared with their previous value
+    EXAMINED = 64
+
+    def __init__(self, func: Any, args: list) -> None:
+        import numpy as np
+
+        self.np = np
+        self.own = getattr(func, "__code__", None)
+        self.shapes = [a.shape if isinstance(a, np.ndarray) else None for a in args]
+        self.pending: dict = {}  # frame -> (input shapes it took, probed entries)
+        self.state: dict = {}  # code -> [examined, probes seen, {argument: previous copy}]
+        self.probed: dict = {}  # code -> set of (argument, entry)
+        self.forward_like = 0
+
+    def event(self, frame: Any, event: str, arg: Any) -> None:
+        """The profiler: every call and return, of Python and C functions alike."""
+        try:
+            if event == "call":
+                code = frame.f_code
+                # not the called function itself, nor library code (numpy, the stdlib): cheap
+                # to tell, and most events are those
+                if code is not self.own and not code.co_filename.startswith("/"):
+                    self._enter(frame, code)
+            elif event == "return" and self.pending:
+                self._leave(frame, arg)
+        except Exception:  # measuring must never change what the student's code does
+            pass
+
+    def _enter(self, frame: Any, code: Any) -> None:
+        state = self.state.get(code)
+        if state is None:
+            state = self.state[code] = [0, 0, {}]
+        if state[0] >= self.EXAMINED and not state[1]:
+            return
+        state[0] += 1
+        np = self.np
+        count = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04)
+        values = [frame.f_locals.get(name) for name in code.co_varnames[:count]]
+        took, entries = [], []
+        for position, value in enumerate(values):
+            for item in value if type(value) is tuple else (value,):  # *args
+                if not isinstance(item, np.ndarray):
+                    continue
+                took += [i for i, shape in enumerate(self.shapes) if shape == item.shape]
+                if self.MIN_SIZE <= item.size <= self.MAX_SIZE and item.dtype.kind in "biuf":
+                    entries += self._probe(state[2], position, item)
+        if took or entries:
+            self.pending[frame] = (took, entries)
+
+    def _probe(self, previous: dict, position: int, item: Any) -> list:
+        np = self.np
+        nonzero = np.flatnonzero(item)
+        found = [] if len(nonzero) != 1 else [(position, item.shape, int(nonzero[0]))]
+        before = previous.get(position)
+        if not found and before is not None and before.shape == item.shape:
+            changed = np.flatnonzero(item != before)
+            if 1 <= len(changed) <= 2:  # x + h*e_i after x - h*e_i, or after x + h*e_(i-1)
+                found = [(position, item.shape, int(i)) for i in changed]
+        previous[position] = item.copy()
+        return found
+
+    def _leave(self, frame: Any, value: Any) -> None:
+        pair = self.pending.pop(frame, None)
+        if pair is None:
+            return
+        took, entries = pair
+        np = self.np
+        shape = value.shape if isinstance(value, np.ndarray) else None
+        if shape is not None and took:
+            gave = [j for j, s in enumerate(self.shapes) if s == shape]
+            if any(i != j for i in took for j in gave):
+                self.forward_like += 1
+        number = isinstance(value, (int, float, np.generic)) and not isinstance(value, bool)
+        kept = [e for e in entries if number or (shape is not None and shape != e[1])]
+        if kept:
+            code = frame.f_code
+            self.state[code][1] += 1
+            self.probed.setdefault(code, set()).update((p, i) for p, _, i in kept)
+
+    def report(self, intact: bool) -> dict:
+        top = max(self.probed.items(), key=lambda item: len(item[1]), default=None)
+        return {
+            "evaluations": len(top[1]) if top else 0,
+            "forward_like": self.forward_like,
+            "function": top[0].co_name if top else "",
+            "intact": intact,
+        }
+
+
+def _watched_call(func: Any, args: list, kwargs: dict) -> tuple[Any, dict]:
+    """``func(*args, **kwargs)`` under a ``_ProbeWatch``; returns (result, measurements)."""
+    watch = _ProbeWatch(func, args)
+    sys.setprofile(watch.event)
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        intact = sys.getprofile() == watch.event  # equal bound methods: same watch
+        sys.setprofile(None)
+    return result, watch.report(intact)
+
+
 def _answer(namespace: dict, request: dict) -> dict:
     import numpy as np
 
@@ -153,7 +279,7 @@ def _answer(namespace: dict, request: dict) -> dict:
     kwargs = _decode_trusted(request["kwargs"])
     start = time.perf_counter()
     try:
-        result = func(*args, **kwargs)
+        result, probe = _watched_call(func, args, kwargs)
     except BaseException as exc:
         return {
             "ok": False,
@@ -182,6 +308,7 @@ def _answer(namespace: dict, request: dict) -> dict:
         "returned_type": kind,
         "inputs_after": inputs_after,
         "seconds": seconds,
+        "probe": probe,
     }
 
 
@@ -205,9 +332,102 @@ class _CappedText(io.TextIOBase):
         return True
 
 
+# Imported before the uid drop: where the sandbox uid cannot read the interpreter's folders
+# (a Python under a private home), these still work; anything else imports as usual.
+PRELOAD = (
+    "numpy", "numpy.linalg", "numpy.fft", "numpy.lib.stride_tricks", "math", "cmath",
+    "itertools", "functools", "collections", "collections.abc", "typing", "dataclasses",
+    "copy", "operator", "numbers", "fractions", "statistics", "random", "re", "string",
+    "warnings", "contextlib", "enum", "abc",
+)  # fmt: skip
+
+
+def _preload() -> None:
+    import importlib
+
+    for name in PRELOAD:  # a module this Python lacks: the submission will find out
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
+def _drop_to(uid: int) -> None:
+    """Become the sandbox's own uid (root starts us so that the interpreter is reachable)."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if os.getuid() != uid or os.geteuid() != uid:
+        raise OSError(f"still uid {os.getuid()}")
+
+
+def _self_check(check: dict) -> dict:
+    """What this process can do, measured before any student code runs: the parent judges."""
+    import random
+    import socket
+
+    readable = []
+    for path in check.get("read", []):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            try:
+                if os.path.isdir(f"/proc/self/fd/{fd}") or os.path.isdir(path):
+                    os.listdir(fd)
+            finally:
+                os.close(fd)
+            readable.append(path)
+        except OSError:
+            pass
+    writable = []
+    token = f".cnn-backprop-probe-{random.getrandbits(64):016x}"
+    for folder in check.get("write", []):
+        target = os.path.join(folder, token)
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+        except OSError:
+            continue
+        writable.append(folder)
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+    network = False
+    if check.get("port"):
+        try:
+            socket.create_connection(("127.0.0.1", int(check["port"])), timeout=1).close()
+            network = True
+        except OSError:
+            pass
+    signal_grader = None
+    if check.get("grader_pid"):
+        try:
+            os.kill(int(check["grader_pid"]), 0)
+            signal_grader = True
+        except PermissionError:
+            signal_grader = False
+        except OSError:
+            signal_grader = None
+    stdlib = os.path.dirname(os.__file__)
+    return {
+        "readable": readable,
+        "writable": writable,
+        "network": network,
+        "signal_grader": signal_grader,
+        "uid": os.getuid(),
+        "interpreter_readable": os.access(stdlib, os.R_OK | os.X_OK),
+    }
+
+
 def serve(request_fd: int, reply_fd: int) -> None:
-    """Load the code, report what was found, then answer calls until told to stop."""
+    """Start up and check (as the grader's code), then load the submission and answer calls."""
+    hello = read_message(request_fd)
+    _preload()
+    if hello.get("drop_to") is not None and os.getuid() == 0:
+        try:
+            _drop_to(int(hello["drop_to"]))
+        except OSError as exc:
+            write_message(reply_fd, {"id": 0, "drop_failed": str(exc)})
+            return
+    write_message(reply_fd, {"id": 0, "ready": _self_check(hello.get("check", {}))})
     setup = read_message(request_fd)
+    if "cells" not in setup:
+        return  # the parent refused to go on (isolation below the course's minimum)
     # fds 1 and 2 are the parent's capped output file; print() stops quietly at the cap
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     sys.stdout = sys.stderr = _CappedText(1, OUTPUT_CAP)

@@ -1,8 +1,19 @@
-"""What isolation the platform allows, and how the child process is started with it.
+"""Which protections the child gets, how it is started with them, and what they achieved.
 
-Each protection is detected, not assumed: the grader runs as root on Gradescope and in CI but
-as an ordinary user on an instructor's laptop, and containers differ in what they permit.
-Whatever is active is recorded so the report can say which protections were on.
+The grader runs as root on Gradescope and in CI, as an ordinary user on a laptop, and in
+containers that refuse some kernel features.  So nothing is assumed:
+
+* a **plan** lists the mechanisms to set up: namespaces with a private root (directly as root,
+  or through a user namespace), Landlock, a seccomp filter, cgroups, and a uid of its own.  The
+  first child of a grading process tries the strongest plan; a mechanism that fails to come up
+  is reported by the child (through a status pipe, before exec) and dropped for the rest of the
+  process, with a warning on the console and a note in every report: never silently;
+* the **facts** are measured by every child before any student code runs: which of the
+  grader's files it could read, where it could write, whether it reached the network or could
+  signal the grader.  What a submission could do is what the report says, whatever the
+  mechanisms;
+* the course's ``min_isolation`` says which facts must hold; below it the grader refuses to run
+  the submission at all.
 """
 
 from __future__ import annotations
@@ -12,268 +23,350 @@ import ctypes
 import functools
 import os
 import resource
-import shutil
-import signal
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-# Limits for the child.  Address space: numpy plus the hidden cases need well under 300 MB;
-# 1 GiB turns a runaway allocation into a clean MemoryError instead of the OOM killer.
-MEMORY_BYTES = 1024 * 1024 * 1024
+from . import cgroups, landlock, namespaces, seccomp
+from .errors import SetupError
+
+MEMORY_BYTES = 1024 * 1024 * 1024  # per process: numpy and the cases need well under 300 MB
 OUTPUT_BYTES = 4 * 1024 * 1024  # printed output beyond this is refused (EFBIG), not stored
 OPEN_FILES = 64
-PROCESSES = 64  # enforced only for a non-root uid; counts threads too
-UNPRIVILEGED_EXTRA_PROCESSES = 4  # grading as a user: NPROC counts all of the user's processes
+EXTRA_PROCESSES = 4  # without a cgroup: processes (threads too) beyond the child itself
+LEVELS = ("none", "files", "full")  # min_isolation: what must hold before student code runs
+MECHANISMS = ("namespaces", "landlock", "seccomp", "cgroups", "uid")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The mechanisms a child is started with (a subset of what the platform allows)."""
+
+    namespaces: bool = False  # as root directly, else through a user namespace
+    landlock: int = 0  # the Landlock ABI to use; 0: none
+    seccomp: bool = False
+    cgroups: bool = False
+    drop_uid: bool = False  # root only: a fresh uid per sandbox
+
+    def without(self, mechanism: str) -> Plan:
+        if mechanism == "landlock":
+            return replace(self, landlock=0)
+        if mechanism == "uid":
+            return replace(self, drop_uid=False)
+        return replace(self, **{mechanism: False})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the child found it could do, measured before any student code ran."""
+
+    readable: tuple[str, ...] = ()  # the grader's files it could read (must be none)
+    writable: tuple[str, ...] = ()  # protected folders it could create files in (none)
+    network: bool = False  # it reached a listener of the grader on the loopback
+    signal_grader: bool | None = None  # it could signal the grading process (None: not visible)
+    uid: int = -1
+    interpreter_readable: bool = True  # after the uid drop, lazy imports still work
+
+    @classmethod
+    def from_child(cls, data: Any) -> Facts:
+        """The child's self-check; anything malformed counts as the worst case."""
+        if not isinstance(data, dict):
+            return cls(readable=("(no self-check)",), network=True, signal_grader=True)
+
+        def paths(key: str) -> tuple[str, ...]:
+            value = data.get(key)
+            if not isinstance(value, list):
+                return ("(unreported)",)
+            return tuple(str(v)[:300] for v in value[:50])
+
+        signal_grader = data.get("signal_grader")
+        return cls(
+            readable=paths("readable"),
+            writable=paths("writable"),
+            network=data.get("network") is not False,
+            signal_grader=signal_grader if signal_grader in (True, False, None) else True,
+            uid=data["uid"] if isinstance(data.get("uid"), int) else -1,
+            interpreter_readable=data.get("interpreter_readable") is not False,
+        )
 
 
 @dataclass(frozen=True)
 class Protections:
-    """The protections in force for child processes, as recorded in every report."""
+    """What was in force for one child: the mechanisms, the measured facts, what is missing."""
 
-    drop_uid: bool = False  # each sandbox gets its own unprivileged uid (root only)
-    private_fs: bool = False  # mount namespace: grader files hidden, fresh /tmp
-    no_network: bool = False  # network namespace with no interfaces up
-    cgroups: bool = False  # a memory and process cap for the child and everything it starts
-    notes: tuple[str, ...] = field(default=())
+    plan: Plan = field(default_factory=Plan)
+    facts: Facts = field(default_factory=Facts)
+    missing: tuple[tuple[str, str], ...] = ()  # (mechanism, why) for what the platform refused
+    root: bool = False
+
+    @property
+    def files_confined(self) -> bool:
+        return not self.facts.readable and not self.facts.writable
+
+    @property
+    def processes_contained(self) -> bool:
+        """Everything it starts dies with it, and it cannot reach the grader's processes."""
+        return self.facts.signal_grader is not True and (
+            self.plan.namespaces is not None or self.plan.drop_uid or self.plan.cgroups
+            or not self.root  # a user's grader is a subreaper: escapees come back to it
+        )  # fmt: skip
+
+    def level(self) -> str:
+        """The highest of ``LEVELS`` these protections reach."""
+        if not self.files_confined:
+            return "none"
+        if self.facts.network or not self.processes_contained:
+            return "files"
+        return "full"
+
+    def meets(self, required: str) -> bool:
+        return LEVELS.index(self.level()) >= LEVELS.index(required)
+
+    def mechanisms(self) -> list[str]:
+        p = self.plan
+        active = {"namespaces": p.namespaces, "landlock": p.landlock, "seccomp": p.seccomp,
+                  "cgroups": p.cgroups, "uid": p.drop_uid}  # fmt: skip
+        return [name for name in MECHANISMS if active[name]]
+
+    def summary(self) -> dict[str, Any]:
+        """Plain data for records, reports and ``cnn-backprop sandbox --json``."""
+        return {
+            "level": self.level(),
+            "mechanisms": self.mechanisms(),
+            "landlock_abi": self.plan.landlock,
+            "missing": [list(m) for m in self.missing],
+            "facts": {
+                "readable": list(self.facts.readable),
+                "writable": list(self.facts.writable),
+                "network": self.facts.network,
+                "signal_grader": self.facts.signal_grader,
+                "uid": self.facts.uid,
+            },
+        }
 
     def describe(self) -> list[str]:
-        active = [
+        """One line per protection, active or not, for the instructors' entry and reports."""
+        p, f = self.plan, self.facts
+        lines = [
             "separate child process (inputs in, plain data out; expected values never sent)",
-            "resource limits: 1 GiB memory, CPU time, file size, open files, no core dumps",
-            "per-call timeout and per-submission time budget; process group killed on exit",
+            "limits: 1 GiB memory per process, CPU time, file size, open files, no core dumps; "
+            "time-outs count the child's CPU time",
         ]
-        if self.drop_uid:
-            active.append("runs as a fresh unprivileged uid; all its processes killed at the end")
-        if self.private_fs:
-            active.append("private filesystem view: grader files hidden, private /tmp")
-        if self.no_network:
-            active.append("no network, private System V IPC")
-        if self.cgroups:
-            active.append(
-                f"cgroup: {CGROUP_MEMORY // 2**20} MiB and {PROCESSES} processes in total"
+        if p.namespaces:
+            how = "as root" if self.root else "through a user namespace"
+            lines.append(
+                f"namespaces ({how}): private root of system folders and the interpreter, "
+                "private /tmp, no network, own IPC and PID space"
             )
-        return active + [f"not active: {note}" for note in self.notes]
+        if p.landlock:
+            extra = ", signals and abstract sockets scoped" if p.landlock >= 6 else ""
+            where = "its private /tmp" if p.namespaces else "nowhere"
+            lines.append(
+                f"Landlock ABI {p.landlock}: reads limited to system folders and the "
+                f"interpreter, writes to {where}{extra}"
+            )
+        elif not p.namespaces:
+            lines.append(
+                "writes: the world-writable folders (/tmp, /var/tmp, /dev/shm) are open to it; "
+                "what it leaves there is removed, but their size is not bounded"
+            )
+        if p.seccomp:
+            lines.append(
+                "seccomp: no network sockets, keyrings, System V IPC, ptrace, io_uring, bpf, "
+                "mounts or new namespaces"
+            )
+        if p.cgroups:
+            lines.append(
+                f"cgroup: {cgroups.MEMORY // 2**20} MiB and {cgroups.PROCESSES} processes in "
+                "total, an equal CPU share"
+            )
+        elif self.root or p.namespaces:
+            lines.append(f"processes: at most {EXTRA_PROCESSES} beyond the child")
+        else:
+            lines.append(
+                f"processes: at most {EXTRA_PROCESSES} beyond the user's own; any that leave "
+                "its session come back to the grader (a subreaper) and are killed"
+            )
+        if p.drop_uid:
+            lines.append(
+                f"runs as a fresh uid of its own ({f.uid}); all its processes, files and IPC "
+                "objects removed at the end"
+            )
+        lines.append(
+            "checked by the child before running any student code: "
+            + ("the grader's files unreadable and its outputs unwritable"
+               if self.files_confined else
+               "FILES EXPOSED: " + ", ".join((*f.readable, *f.writable)))
+            + ("; network UNREACHABLE" if not f.network else "; NETWORK REACHABLE")
+            + {True: "; CAN SIGNAL THE GRADER", False: "; cannot signal the grader",
+               None: "; the grader is not visible"}[f.signal_grader]
+        )  # fmt: skip
+        if not f.interpreter_readable:
+            lines.append(
+                "note: the sandbox uid cannot read the interpreter's folders (only modules "
+                "imported before the uid drop are available)"
+            )
+        lines.append(f"isolation level reached: {self.level()}")
+        return lines + [f"NOT ACTIVE: {m}: {why}" for m, why in self.missing]
 
 
-# Linux constants (sched.h, mount.h); os.unshare only exists from Python 3.12
-CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC = 0x00020000, 0x40000000, 0x08000000
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
-UID_BASE = 100_000  # sandbox uids: UID_BASE + the grading process's pid, unique per worker
+# -- the plan -------------------------------------------------------------------------------
+
+_refused: dict[str, str] = {}  # mechanism -> why, for this process
+_plan: Plan | None = None
 
 
-def sandbox_uid() -> int:
-    return UID_BASE + os.getpid()
+def _initial_plan() -> Plan:
+    root = os.geteuid() == 0
+    notes = {}
+    abi = 0
+    try:
+        abi = landlock.abi_version()
+        if not abi:
+            notes["landlock"] = "the kernel has no Landlock (needs Linux 5.13+ with it enabled)"
+    except OSError as exc:
+        notes["landlock"] = str(exc)
+    program_ok = True
+    try:
+        seccomp_program()
+    except OSError as exc:
+        program_ok = False
+        notes["seccomp"] = str(exc)
+    groups = ()
+    if root:
+        groups = cgroups.make(f"cnn-backprop-probe-{os.getpid()}")
+        cgroups.remove(groups)
+        if not groups:
+            notes["cgroups"] = "this platform does not let the grader create cgroups"
+    else:
+        notes["cgroups"] = "the grader is not root (cannot create cgroups)"
+        notes["uid"] = "the grader is not root (no uid to drop to)"
+    for mechanism, why in notes.items():
+        _refuse(mechanism, why)
+    return Plan(
+        namespaces=True,
+        landlock=abi,
+        seccomp=program_ok,
+        cgroups=bool(groups),
+        drop_uid=root,
+    )
+
+
+def current_plan() -> Plan:
+    """The strongest plan not yet found to fail in this process."""
+    global _plan
+    if _plan is None:
+        _plan = _initial_plan()
+    return _plan
+
+
+def refuse(mechanism: str, why: str) -> Plan:
+    """``mechanism`` failed to come up: drop it from the plan, loudly; return the new plan."""
+    global _plan
+    plan = current_plan()
+    _refuse(mechanism, why)
+    _plan = plan.without(mechanism)
+    return _plan
+
+
+def _refuse(mechanism: str, why: str) -> None:
+    if mechanism not in _refused:
+        _refused[mechanism] = why
+        _warn(f"{mechanism} not available: {why}")
+
+
+def _warn(text: str) -> None:
+    print(f"cnn-backprop: sandbox: {text}", file=sys.stderr, flush=True)
+
+
+def missing() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(_refused.items()))
+
+
+def reset() -> None:
+    """Forget what this process learnt (tests that change the platform between runs)."""
+    global _plan
+    _plan = None
+    _refused.clear()
+
+
+@functools.lru_cache(maxsize=1)
+def seccomp_program() -> bytes:
+    return seccomp.build_filter()
+
+
+# -- starting the child ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What the forked child needs to set itself up (computed in the parent)."""
+
+    plan: Plan
+    uid: int | None  # the sandbox's own uid (root), dropped to once the child has started
+    groups: tuple[str, ...]
+    hidden: tuple[str, ...]  # sensitive paths to cover inside the private root
+    paths: list[str]  # what the child may read: system folders and the interpreter's
+    scratch: str | None  # the working folder when there is no private root
+    status_fd: int
+    cpu_seconds: int
+
+
+def child_preexec(launch: Launch) -> None:
+    """Runs in the forked child before exec: each mechanism of the plan, or a reported failure.
+
+    The failing mechanism and the reason go down the status pipe (Popen only learns that
+    "an exception occurred"); the parent then retries without it.
+    """
+    step = "setup"
+    try:
+        plan = launch.plan
+        if plan.cgroups:  # first: every later process is counted
+            step = "cgroups"
+            cgroups.join(launch.groups)
+        if plan.namespaces:
+            step = "namespaces"
+            namespaces.unshare(user_namespace=os.geteuid() != 0)
+            owner = launch.uid if os.geteuid() == 0 else None
+            handles = namespaces.open_handles(launch.paths)
+            namespaces.build_root(launch.paths, handles, launch.hidden, owner)
+            namespaces.become_pid_namespace_init()
+        step = "limits"
+        _set_limits(launch)
+        _libc().prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS: Landlock and seccomp need it
+        if plan.landlock:
+            step = "landlock"
+            landlock.restrict_self(_landlock_rules(launch), plan.landlock)
+        if plan.seccomp:
+            step = "seccomp"
+            seccomp.install(seccomp_program())
+    except BaseException as exc:
+        mechanism = exc.mechanism if isinstance(exc, SetupError) else step
+        detail = exc.detail if isinstance(exc, SetupError) else f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(OSError):
+            os.write(launch.status_fd, f"{mechanism}\t{detail}"[:2000].encode())
+        raise
 
 
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def _enter_private_namespaces(hidden: tuple[str, ...]) -> None:
-    """New mount, network, IPC and PID namespaces; hide the grader's paths; a fresh /tmp.
-
-    Without root, a user namespace (mapping only our own uid) grants the right to mount.
-    """
-    libc = _libc()
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID
-    if os.geteuid() == 0:
-        _check(libc.unshare(flags), "unshare")
-    else:
-        uid, gid = os.geteuid(), os.getegid()
-        _check(libc.unshare(CLONE_NEWUSER | flags), "unshare")
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                           ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "make / private")
-    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
-    for path in hidden:
-        if os.path.isdir(path):
-            _check(libc.mount(b"none", path.encode(), b"tmpfs", empty, b"size=4k,mode=000"), path)
-        elif os.path.exists(path):
-            _check(libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None), path)
-    _chroot_into_minimal_root()
-
-
-# What the child's filesystem holds: the system's programs and libraries (read-only), the
-# interpreter, and nothing else: no checkouts, no home folders, no other copy of the grader.
-SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys")
-DEVICES = ("null", "zero", "random", "urandom")
-
-
-def _chroot_into_minimal_root() -> None:
-    """Build a root from a whitelist, on a tmpfs visible only in this namespace; chroot to it."""
-    libc = _libc()
-    interpreter = sorted({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)})
-    paths = [p for p in (*SYSTEM_PATHS, *interpreter) if os.path.lexists(p)]
-    devices = [f"/dev/{d}" for d in DEVICES if os.path.exists(f"/dev/{d}")]
-    # handles first: the new root's tmpfs may cover where they live (a checkout under /tmp)
-    handles = {
-        p: os.open(p, os.O_PATH) for p in (*paths, *devices) if not os.path.islink(p)
-    }  # fmt: skip
-    root = "/mnt" if os.path.isdir("/mnt") else "/tmp"
-    _check(libc.mount(b"none", root.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"mode=755"), root)
-    # the private tmp folders first: the interpreter may then be bound inside one of them
-    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
-    for scratch, size in (("/tmp", b"64m"), ("/var/tmp", b"4m"), ("/dev/shm", b"16m")):
-        # writable, with a quota, and gone with the namespace
-        os.makedirs(root + scratch, exist_ok=True)
-        _check(
-            libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
-                       b"size=" + size + b",mode=1777"),
-            scratch,
-        )  # fmt: skip
-    for path in (*paths, *devices):
-        target = root + path
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        if path not in handles:  # /bin -> usr/bin and friends
-            os.symlink(os.readlink(path), target)
-            continue
-        if path in devices:
-            open(target, "w").close()
-        else:
-            os.makedirs(target, exist_ok=True)
-        source = f"/proc/self/fd/{handles[path]}".encode()
-        _check(libc.mount(source, target.encode(), None, MS_BIND | MS_REC, None), path)
-        if path not in devices:  # read-only where the platform lets us (best effort)
-            libc.mount(None, target.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None)
-        os.close(handles[path])
-    os.makedirs(root + "/proc", exist_ok=True)  # mounted once we are PID 1 of our namespace
-    os.chroot(root)
-    os.chdir("/")
-
-
-def hidden_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """What the child must not see: the grader's package, its resources, outputs, Otter's dirs.
-
-    In a checkout every top-level entry is hidden except the one holding the interpreter
-    (CI keeps its venv inside the checkout).
-    """
-    from .. import paths
-
-    found = {str(paths.PACKAGE_DIR)}
-    try:
-        root = paths.root()
-    except paths.ResourceError:
-        root = None
-    if root is not None:
-        interpreter = os.path.realpath(sys.prefix)
-        for entry in root.iterdir():
-            real = os.path.realpath(entry)
-            if not (interpreter == real or interpreter.startswith(real + os.sep)):
-                found.add(str(entry))
-    found.update(os.path.abspath(p) for p in extra)
-    return tuple(sorted(found))
-
-
-def _probe(protections: Protections, hidden: tuple[str, ...], secret_file: str) -> bool:
-    """Start a real child with these protections: numpy must import, the secret must not show."""
-    script = (
-        "import numpy, sys\n"
-        f"try:\n    open({secret_file!r}).read()\n    sys.exit(3)\n"
-        "except OSError:\n    sys.exit(0)\n"
-    )
-    try:
-        result = subprocess.run(
-            [sys.executable, "-I", "-c", script],
-            preexec_fn=functools.partial(child_preexec, protections, 30, hidden, sandbox_uid()),
-            capture_output=True,
-            timeout=60,
-            cwd="/",
-            env=child_environment(),
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return result.returncode == 0
-
-
-@functools.lru_cache(maxsize=1)
-def detect_protections() -> Protections:
-    """Probe once per process which protections this platform allows."""
-    import tempfile
-
-    root = os.geteuid() == 0
-    with tempfile.TemporaryDirectory(prefix="cnn-backprop-probe-") as probe_dir:
-        secret_file = os.path.join(probe_dir, "secret")
-        with open(secret_file, "w") as f:
-            f.write("probe")
-        os.chmod(probe_dir, 0o755)
-        os.chmod(secret_file, 0o644)  # world-readable: only the namespace can hide it
-        notes = []
-        if not root:
-            private = Protections(private_fs=True, no_network=True)
-            notes.append("uid drop and cgroup caps (the grader is not root)")
-            if _probe(private, (probe_dir,), secret_file):
-                return Protections(private_fs=True, no_network=True, notes=tuple(notes))
-            notes.append(
-                "private filesystem and network (user namespaces refused: the child runs as "
-                "the grading user and can read what that user can)"
-            )
-            return Protections(notes=tuple(notes))
-        probe_groups = make_cgroups(sandbox_uid())
-        remove_cgroups(probe_groups)
-        if not probe_groups:
-            notes.append("cgroup caps (this platform does not let the grader create cgroups)")
-        full = Protections(
-            drop_uid=True, private_fs=True, no_network=True, cgroups=bool(probe_groups),
-            notes=tuple(notes),
-        )  # fmt: skip
-        if _probe(full, (probe_dir,), secret_file):
-            return full
-        notes.append("private filesystem and network (namespaces refused by this platform)")
-        if _probe(Protections(drop_uid=True), (), "/nonexistent"):
-            return Protections(drop_uid=True, cgroups=bool(probe_groups), notes=tuple(notes))
-        notes.append(
-            f"uid drop (an unprivileged uid cannot run {sys.executable}: make its directories "
-            "world-executable, as .ci/run and the autograder's setup do)"
-        )
-        return Protections(notes=tuple(notes))
-
-
-def child_preexec(
-    protections: Protections,
-    cpu_seconds: int,
-    hidden: tuple[str, ...] = (),
-    uid: int = 0,
-    cgroups: tuple[str, ...] = (),
-) -> None:
-    """Runs in the forked child before exec: cgroups, namespaces, limits, then the uid drop."""
-    uid = uid or sandbox_uid()  # computed by the parent: getpid() here is the child's
-    for group in cgroups:  # join before anything else: every later process is counted
-        with open(os.path.join(group, "cgroup.procs"), "w") as f:
-            f.write(str(os.getpid()))
-    if protections.private_fs:
-        _enter_private_namespaces(hidden)
-        _become_pid_namespace_init()
-        # now PID 1 of the new namespace: a /proc that shows only its own processes
-        _check(
-            _libc().mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
-            "mount /proc",
-        )
-        os.makedirs("/tmp/work", mode=0o700)  # the working folder, inside the private /tmp
-        if protections.drop_uid:
-            os.chown("/tmp/work", uid, uid)
-        os.chdir("/tmp/work")
+def _set_limits(launch: Launch) -> None:
+    plan = launch.plan
+    if plan.cgroups:
+        processes = cgroups.PROCESSES
+    elif os.geteuid() == 0 or plan.namespaces:
+        processes = 1 + EXTRA_PROCESSES  # a uid (or user namespace) of its own
+    else:  # NPROC counts all of the user's processes
+        processes = _user_processes() + EXTRA_PROCESSES
     limits = {
         resource.RLIMIT_AS: MEMORY_BYTES,
-        resource.RLIMIT_CPU: cpu_seconds,
+        resource.RLIMIT_CPU: launch.cpu_seconds,
         resource.RLIMIT_FSIZE: OUTPUT_BYTES,
         resource.RLIMIT_NOFILE: OPEN_FILES,
         resource.RLIMIT_CORE: 0,
-        # without root there is no cgroup to cap the total memory: allow few extra processes
-        resource.RLIMIT_NPROC: (
-            PROCESSES if os.geteuid() == 0 else _user_processes() + UNPRIVILEGED_EXTRA_PROCESSES
-        ),
+        resource.RLIMIT_NPROC: processes,
     }
     for limit, value in limits.items():
         _soft, hard = resource.getrlimit(limit)
@@ -282,102 +375,22 @@ def child_preexec(
         # an unraisable limit is better than no grading
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(limit, (value, value))
-    if protections.drop_uid:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    # setuid programs (mount, passwd...) must not regain privileges: PR_SET_NO_NEW_PRIVS
-    _libc().prctl(38, 1, 0, 0, 0)
 
 
-def _become_pid_namespace_init() -> None:
-    """Fork, so the exec'd child is PID 1 of the new PID namespace.
-
-    When PID 1 dies the kernel kills every process in the namespace, including any that
-    escaped the process group with setsid.  The intermediate process only waits and mirrors
-    the exit status; it closes every other fd so Popen sees the exec succeed.
-    """
-    pid = os.fork()
-    if pid == 0:
-        return  # the child goes on to exec
-    os.closerange(3, 65536)
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except ChildProcessError:
-            os._exit(1)
-        except InterruptedError:
-            continue
-    code = os.waitstatus_to_exitcode(status)
-    if code < 0:  # mirror the signal (SIGKILL's disposition cannot be changed, nor needs to)
-        with contextlib.suppress(OSError, ValueError):
-            signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    os._exit(code & 0xFF)
-
-
-CGROUP_MEMORY = 1536 * 1024 * 1024  # all the child's processes together
-CGROUP_V1 = {"memory": {"memory.limit_in_bytes": CGROUP_MEMORY}, "pids": {"pids.max": PROCESSES}}
-CGROUP_V2_ROOT = "/sys/fs/cgroup"
-
-
-def make_cgroups(uid: int) -> tuple[str, ...]:
-    """Create this sandbox's cgroups (v1 memory+pids, or one v2 group); () if not allowed."""
-    name = f"cnn-backprop-{uid}"
-    made: list[str] = []
-    try:
-        if os.path.exists(os.path.join(CGROUP_V2_ROOT, "cgroup.controllers")):
-            with open(os.path.join(CGROUP_V2_ROOT, "cgroup.subtree_control"), "w") as f:
-                f.write("+memory +pids")
-            group = os.path.join(CGROUP_V2_ROOT, name)
-            os.makedirs(group, exist_ok=True)
-            made.append(group)
-            _write(group, {"memory.max": CGROUP_MEMORY, "pids.max": PROCESSES})
-        else:
-            for controller, settings in CGROUP_V1.items():
-                group = os.path.join(CGROUP_V2_ROOT, controller, name)
-                os.makedirs(group, exist_ok=True)
-                made.append(group)
-                _write(group, settings)
-    except OSError:
-        remove_cgroups(tuple(made))
-        return ()
-    return tuple(made)
-
-
-def _write(group: str, settings: dict[str, int]) -> None:
-    for key, value in settings.items():
-        with open(os.path.join(group, key), "w") as f:
-            f.write(str(value))
-
-
-def kill_cgroup_processes(groups: tuple[str, ...]) -> None:
-    """SIGKILL every process in the sandbox's cgroups until none is left (bounded)."""
-    for _ in range(50):
-        pids = set()
-        for group in groups:
-            with contextlib.suppress(OSError), open(os.path.join(group, "cgroup.procs")) as f:
-                pids.update(int(line) for line in f if line.strip())
-        if not pids:
-            return
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.02)
-
-
-def remove_cgroups(groups: tuple[str, ...]) -> None:
-    kill_cgroup_processes(groups)
-    for group in groups:
-        for _ in range(50):  # rmdir fails while the kernel still reaps the last process
-            try:
-                os.rmdir(group)
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
+def _landlock_rules(launch: Launch) -> list[landlock.Rule]:
+    everything = landlock.READ_EXEC | landlock.WRITE | landlock.IOCTL_DEV
+    devices = [landlock.Rule("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE)]
+    devices += [landlock.Rule(f"/dev/{d}", landlock.READ_FILE) for d in ("zero", "urandom",
+                                                                          "random")]  # fmt: skip
+    if launch.plan.namespaces:  # inside the private root: all of it is whitelisted already
+        rules = [landlock.Rule("/", landlock.READ_EXEC), landlock.Rule("/proc", landlock.READ)]
+        rules += [landlock.Rule(path, everything) for path, _ in namespaces.SCRATCH]
+        return rules + devices
+    rules = [landlock.Rule(path, landlock.READ_EXEC) for path in launch.paths]
+    rules.append(landlock.Rule(f"/proc/{os.getpid()}", landlock.READ))  # itself only
+    if launch.scratch:  # its working folder, read-only: without a private tmpfs, nothing
+        rules.append(landlock.Rule(launch.scratch, landlock.READ))  # could bound what it wrote
+    return rules + devices
 
 
 def _user_processes() -> int:
@@ -391,59 +404,62 @@ def _user_processes() -> int:
     return count
 
 
-def kill_uid_processes(uid: int) -> None:
-    """Kill every process running as ``uid``, including any that left the process group."""
-    pid = os.fork()
-    if pid == 0:  # the sweeper takes the uid, so kill(-1) reaches exactly that uid's processes
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            for _ in range(3):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    deadline = time.monotonic() + 5
-    while os.waitpid(pid, os.WNOHANG) == (0, 0):
-        if time.monotonic() > deadline:  # frozen by a sandbox process: take it down
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            break
-        time.sleep(0.01)
-
-
-def prepare_scratch(path: str, protections: Protections, uid: int) -> None:
-    """The child's working directory: private, and writable by the child's uid only."""
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    if protections.drop_uid:
-        os.chown(path, uid, uid)
-
-
-def remove_scratch(path: str) -> None:
-    """Remove the child's folder; rm(1) copes with trees too deep for shutil.rmtree."""
-    try:
-        shutil.rmtree(path)
-    except (OSError, RecursionError):
-        subprocess.run(["rm", "-rf", "--one-file-system", path], check=False, timeout=120)
-
-
-def child_environment() -> dict[str, str]:
+def child_environment(workdir: str) -> dict[str, str]:
     """A minimal environment: no secrets, one BLAS thread (limits count threads)."""
     env = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
-        "HOME": "/nonexistent",
+        "HOME": workdir,
+        "TMPDIR": workdir,
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[var] = "1"
-    for var in (
-        "OPENBLAS_CORETYPE",
-        "OPENBLAS_L2_SIZE",
-    ):  # keep BLAS correct on this hardware
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # keep BLAS correct on this hardware
         if var in os.environ:
             env[var] = os.environ[var]
     return env
+
+
+# -- what the child must not reach ----------------------------------------------------------
+
+
+def sensitive_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Everything the child must not see: the grader's package, reference, suites and secret,
+    and the caller's extra paths (outputs, other submissions, Otter's folders)."""
+    from .. import paths
+
+    found = {str(paths.PACKAGE_DIR)}
+    interpreter = namespaces.interpreter_paths()
+    with contextlib.suppress(paths.ResourceError):
+        for entry in paths.root().iterdir():  # the checkout or bundle, but a venv inside it
+            real = os.path.realpath(entry)
+            if not any(p == real or p.startswith(real + os.sep) for p in interpreter):
+                found.add(str(entry))
+    found.update(os.path.abspath(p) for p in extra)
+    return tuple(sorted(found))
+
+
+def self_check_targets(extra: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """The paths the child tries to read and write before any student code runs."""
+    from .. import paths
+
+    read: list[str] = [str(paths.PACKAGE_DIR / "__init__.py")]
+    write: list[str] = [str(paths.PACKAGE_DIR)]
+    with contextlib.suppress(paths.ResourceError):
+        root = paths.root()
+        read += [str(root / "solutions" / "reference.py"), str(root / paths.SECRET_FILE)]
+        read += [str(p) for p in sorted((root / "tests" / "hidden").glob("*.py"))[:1]]
+        write.append(str(root))
+    for path in extra:
+        read.append(os.path.abspath(path))
+        if os.path.isdir(path):
+            write.append(os.path.abspath(path))
+    # the interpreter's own packages: a .pth planted there would run in every later grader
+    import sysconfig
+
+    for key in ("purelib", "platlib"):
+        with contextlib.suppress(KeyError):
+            write.append(sysconfig.get_paths()[key])
+    return {"read": sorted(set(read)), "write": sorted(set(write))}
