@@ -278,3 +278,15 @@ def test_figure_4_says_which_input_each_value_is_for() -> None:
     ]
     assert sum("the filter starting at position $i$ gives" in t for t in texts) == 2
     assert not [t for t in texts if "centre" in t]
+
+
+def test_the_install_line_comes_from_the_installed_metadata_without_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A course folder without the checkout's pyproject.toml states the same versions."""
+    from cnn_backprop.handout import install_line, install_text
+
+    from_checkout, text = install_line(), install_text()
+    monkeypatch.setattr(paths, "_override", tmp_path)
+    assert install_line() == from_checkout
+    assert install_text() == text

@@ -165,20 +165,38 @@ KERNEL_ONLY = "ipykernel"
 
 
 def project_requirements() -> tuple[dict[str, str], str]:
-    """pyproject.toml's dependencies (name -> version spec, extras dropped) and requires-python.
+    """The project's dependencies (name -> version spec, extras dropped) and requires-python.
 
-    Read with a regular expression: ``tomllib`` is not in Python 3.10's standard library.
+    From ``pyproject.toml`` in the checkout (read with a regular expression: ``tomllib`` is not
+    in Python 3.10's standard library), else from the installed distribution's metadata,
+    which carries the same facts (a course folder without the checkout's pyproject.toml).
     """
-    text = (paths.root() / "pyproject.toml").read_text(encoding="utf-8")
-    block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", text, re.M | re.S)
-    python = re.search(r'^requires-python\s*=\s*"([^"]+)"', text, re.M)
-    if block is None or python is None:
-        raise HandoutError("pyproject.toml: cannot find dependencies and requires-python")
+    path = paths.root() / "pyproject.toml"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", text, re.M | re.S)
+        python = re.search(r'^requires-python\s*=\s*"([^"]+)"', text, re.M)
+        if block is None or python is None:
+            raise HandoutError(f"{path}: cannot find dependencies and requires-python")
+        listed = re.findall(r'^\s*"([^"]+)"', block.group(1), re.M)
+        requires_python = python.group(1)
+    else:
+        from importlib import metadata
+
+        try:
+            listed = [r for r in metadata.requires("cnn-backprop") or [] if ";" not in r]
+            requires_python = metadata.metadata("cnn-backprop")["Requires-Python"]
+        except metadata.PackageNotFoundError:
+            raise HandoutError(
+                f"no pyproject.toml in {paths.root()} and cnn-backprop is not installed: "
+                "install it from the checkout with `pip install -e .`"
+            ) from None
     specs = {}
-    for requirement in re.findall(r'^\s*"([^"]+)"', block.group(1), re.M):
-        name, spec = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?(.*)", requirement).groups()
-        specs[name.lower()] = spec.strip()
-    return specs, python.group(1)
+    for requirement in listed:
+        found = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?(.*)", requirement.strip())
+        if found:
+            specs[found.group(1).lower()] = found.group(2).strip()
+    return specs, requires_python
 
 
 def python_versions(spec: str) -> str:
