@@ -63,22 +63,43 @@ def main() -> int:
             )
             runs = {
                 "gradescope": [*BY_NAME["root"].prefix(), sys.executable, "-c", entry, str(folder)],
-                "otter run": [sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o",
-                              str(work), "--no-logo", str(submission)],
-                "grade": [sys.executable, "-m", "cnn_backprop.cli", "grade", str(submission),
-                          "--out", str(work / f"graded{round_}")],
-            }  # fmt: skip
+                "otter run": [
+                    sys.executable,
+                    "-m",
+                    "otter",
+                    "run",
+                    "-a",
+                    str(zip_path),
+                    "-o",
+                    str(work),
+                    "--no-logo",
+                    str(submission),
+                ],
+                "grade": [
+                    sys.executable,
+                    "-m",
+                    "cnn_backprop.cli",
+                    "grade",
+                    str(submission),
+                    "--out",
+                    str(work / f"graded{round_}"),
+                ],
+            }
             for name, command in runs.items():  # interleaved: the same load for all three
                 times[name].append(timed(command, work))
         base = min(times["grade"])
         print(f"{args.rounds} rounds, {submission.name}")
         for name, values in times.items():
             best, median = min(values), statistics.median(values)
-            print(f"{name:12s} best {best:5.2f} s  median {median:5.2f} s  "
-                  f"({best / base:.2f}x cnn-backprop grade, best of {len(values)})")  # fmt: skip
+            print(
+                f"{name:12s} best {best:5.2f} s  median {median:5.2f} s  "
+                f"({best / base:.2f}x cnn-backprop grade, best of {len(values)})"
+            )
         ratio = min(times["gradescope"]) / base
-        print(f"target: Gradescope path within 1.5x of cnn-backprop grade: {ratio:.2f}x "
-              f"{'(met)' if ratio <= 1.5 else '(NOT met)'}")  # fmt: skip
+        print(
+            f"target: Gradescope path within 1.5x of cnn-backprop grade: {ratio:.2f}x "
+            f"{'(met)' if ratio <= 1.5 else '(NOT met)'}"
+        )
     return 0
 
 

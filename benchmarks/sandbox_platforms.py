@@ -26,11 +26,13 @@ import dataclasses  # noqa: E402
 from platforms import BY_NAME, PLATFORMS  # noqa: E402
 
 EXTRA = [
-    dataclasses.replace(BY_NAME["user-no-userns"], name="user-no-userns-no-landlock",
-                        no_landlock=True),
-    dataclasses.replace(BY_NAME["root-no-sys-admin"], name="root-no-sys-admin-no-landlock",
-                        no_landlock=True),
-]  # fmt: skip
+    dataclasses.replace(
+        BY_NAME["user-no-userns"], name="user-no-userns-no-landlock", no_landlock=True
+    ),
+    dataclasses.replace(
+        BY_NAME["root-no-sys-admin"], name="root-no-sys-admin-no-landlock", no_landlock=True
+    ),
+]
 
 
 ZIP = [
@@ -65,17 +67,24 @@ def measure(platform) -> dict | str:
         Path(tmp).chmod(0o777)
         result = subprocess.run(
             [*platform.prefix(), platform.python(), "-m", "cnn_backprop.cli", "sandbox", "--json"],
-            capture_output=True, text=True, cwd=tmp, env=platform.environment(Path(tmp)),
-            timeout=300, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+            env=platform.environment(Path(tmp)),
+            timeout=300,
+            check=False,
+        )
     if result.returncode != 0:
         return f"failed: {result.stderr.strip()[-300:]}"
     return json.loads(result.stdout)
 
 
 def main() -> int:
-    rows = ["| platform | level | active | not active (why) | child could read / write / "
-            "reach network / signal grader |", "|---|---|---|---|---|"]  # fmt: skip
+    rows = [
+        "| platform | level | active | not active (why) | child could read / write / "
+        "reach network / signal grader |",
+        "|---|---|---|---|---|",
+    ]
     grade_like = [p for p in PLATFORMS if p.kind == "grade"]
     for platform in [*grade_like, *EXTRA, *ZIP]:
         found = measure_zip(platform) if platform.kind == "gradescope" else measure(platform)

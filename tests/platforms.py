@@ -105,8 +105,11 @@ class Platform:
         if self.user and os.geteuid() == 0:
             cmd += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
         if self.no_userns or self.no_landlock:
-            what = ",".join(n for n, on in (("namespaces", self.no_userns),
-                                            ("landlock", self.no_landlock)) if on)  # fmt: skip
+            what = ",".join(
+                n
+                for n, on in (("namespaces", self.no_userns), ("landlock", self.no_landlock))
+                if on
+            )
             cmd += [sys.executable, "-c", DENY, str(REPO / "autograder"), what]
         if self.capsh:
             cmd = ["capsh", "--drop=cap_sys_admin", "--", "-c", 'exec "$@"', "capsh", *cmd]
@@ -156,10 +159,18 @@ def _unreachable(*paths: str | Path) -> str | None:
     """Why uid 65534 cannot run this interpreter on this checkout (None if it can)."""
     for path in paths:
         result = subprocess.run(
-            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-             "test", "-r", str(path)],
-            capture_output=True, check=False,
-        )  # fmt: skip
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                "test",
+                "-r",
+                str(path),
+            ],
+            capture_output=True,
+            check=False,
+        )
         if result.returncode != 0:
             return (
                 f"uid {NOBODY} cannot read {path}: this checkout or its Python is private to "
@@ -174,8 +185,10 @@ def _system_python_problem() -> str | None:
         return f"{SYSTEM_PYTHON} does not exist on this machine"
     version = subprocess.run(
         [SYSTEM_PYTHON, "-c", "import sys, venv; print(sys.version_info[:2] >= (3, 10))"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if version.stdout.strip() != "True":
         return f"{SYSTEM_PYTHON} is older than 3.10 or has no venv module"
     try:
@@ -190,9 +203,11 @@ def system_venv() -> Path:
     """A venv made by the system Python with what grading needs, cached between runs
     (world-readable, so the ordinary user can run it)."""
     key = hashlib.sha256(
-        (subprocess.run([SYSTEM_PYTHON, "-VV"], capture_output=True, text=True).stdout
-         + "\n".join(GRADING_REQUIREMENTS)).encode()
-    ).hexdigest()[:12]  # fmt: skip
+        (
+            subprocess.run([SYSTEM_PYTHON, "-VV"], capture_output=True, text=True).stdout
+            + "\n".join(GRADING_REQUIREMENTS)
+        ).encode()
+    ).hexdigest()[:12]
     venv = CACHE / f"system-venv-{key}"
     CACHE.mkdir(parents=True, exist_ok=True)
     os.chmod(CACHE, 0o755)
@@ -203,8 +218,9 @@ def system_venv() -> Path:
             subprocess.run([SYSTEM_PYTHON, "-m", "venv", str(venv)], check=True)
             subprocess.run(
                 [str(venv / "bin" / "pip"), "install", "-q", *GRADING_REQUIREMENTS],
-                check=True, capture_output=True,
-            )  # fmt: skip
+                check=True,
+                capture_output=True,
+            )
             (venv / "ready").touch()
     return venv
 
@@ -219,13 +235,19 @@ def user_tree() -> Path:
     """A copy of the grader's files that an ordinary user can read (the checkout may not be)."""
     tree = Path(tempfile.mkdtemp(prefix="cnn-backprop-user-tree-"))
     os.chmod(tree, 0o755)
-    shutil.copytree(REPO / "autograder" / "cnn_backprop", tree / "autograder" / "cnn_backprop",
-                    ignore=shutil.ignore_patterns("__pycache__", "_bundle"))  # fmt: skip
+    shutil.copytree(
+        REPO / "autograder" / "cnn_backprop",
+        tree / "autograder" / "cnn_backprop",
+        ignore=shutil.ignore_patterns("__pycache__", "_bundle"),
+    )
     shutil.copytree(REPO / "solutions", tree / "solutions")
     shutil.copytree(REPO / "assignment", tree / "assignment")  # the class report reads it
     for part in ("public", "hidden"):
-        shutil.copytree(REPO / "tests" / part, tree / "tests" / part,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+        shutil.copytree(
+            REPO / "tests" / part,
+            tree / "tests" / part,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
     shutil.copy(REPO / "otter_config.json", tree / "otter_config.json")
     subprocess.run(["chmod", "-R", "a+rX", str(tree)], check=True)
     return tree
@@ -241,8 +263,9 @@ def autograder_zip() -> Path:
     return build_autograder_zip(folder / "autograder.zip")
 
 
-def lay_out_autograder(folder: Path, upload: dict[str, bytes | str | Path],
-                       metadata: str = '{"id": 4242}') -> Path:  # fmt: skip
+def lay_out_autograder(
+    folder: Path, upload: dict[str, bytes | str | Path], metadata: str = '{"id": 4242}'
+) -> Path:
     """An ``/autograder``-style folder: the zip in ``source/``, the upload in ``submission/``.
 
     ``upload`` maps relative names to contents (a Path value makes a symbolic link to it).
@@ -274,9 +297,12 @@ def run_gradescope(folder: Path, platform: Platform, timeout: float = 300) -> di
     )
     subprocess.run(
         [*platform.prefix(), platform.python(), "-c", script, str(folder)],
-        capture_output=True, timeout=timeout, check=False, cwd=str(folder),
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+        cwd=str(folder),
         env=platform.environment(folder),
-    )  # fmt: skip
+    )
     with contextlib.suppress(OSError, ValueError):
         return json.loads((folder / "results" / "results.json").read_text())
     return {}

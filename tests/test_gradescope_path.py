@@ -62,8 +62,13 @@ def run_main_directly(folder: Path) -> dict:
         "import sys; sys.path.insert(0, sys.argv[1] + '/source');"
         "from otter.run.run_autograder import main; main(sys.argv[1])"
     )
-    subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True,
-                   timeout=300, check=False, cwd=str(folder))  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        capture_output=True,
+        timeout=300,
+        check=False,
+        cwd=str(folder),
+    )
     return json.loads((folder / "results" / "results.json").read_text())
 
 
@@ -101,8 +106,13 @@ def test_no_kernel_is_started(tmp_path: Path, solution: bytes) -> None:
         "import sys; sys.path.insert(0, sys.argv[1] + '/source');"
         "from otter.run.run_autograder import main; main(sys.argv[1])"
     )
-    subprocess.run([sys.executable, "-c", script, str(folder)], env=env, timeout=300,
-                   capture_output=True, check=False)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", script, str(folder)],
+        env=env,
+        timeout=300,
+        capture_output=True,
+        check=False,
+    )
     results = json.loads((folder / "results" / "results.json").read_text())
     assert scores(results) == FULL
     assert list(runtime.iterdir()) == []
@@ -145,13 +155,31 @@ def test_every_path_gives_the_same_scores(tmp_path: Path) -> None:
     local.write_bytes(notebook)
     out = tmp_path / "otter"
     out.mkdir()
-    subprocess.run([sys.executable, "-m", "otter", "run", "-a", str(autograder_zip()), "-o",
-                    str(out), "--no-logo", str(local)], capture_output=True, check=True,
-                   timeout=300)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "otter",
+            "run",
+            "-a",
+            str(autograder_zip()),
+            "-o",
+            str(out),
+            "--no-logo",
+            str(local),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     otter_run = json.loads((out / "results.json").read_text())
     graded = tmp_path / "graded"
-    subprocess.run([sys.executable, "-m", "cnn_backprop.cli", "grade", str(local), "--out",
-                    str(graded)], capture_output=True, check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "cnn_backprop.cli", "grade", str(local), "--out", str(graded)],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
     grade = json.loads((graded / "hw" / "results.json").read_text())
     assert scores(gradescope) == scores(direct)
     assert scores(otter_run) == scores(grade)

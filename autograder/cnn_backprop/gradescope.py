@@ -30,8 +30,10 @@ def main(autograder_dir: str = AUTOGRADER_DIR) -> int:
         from .grader import grader_error_results, write_results
 
         why = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        write_results(grader_error_results(f"staging the upload failed: {why}"),
-                      root / "results" / "results.json")  # fmt: skip
+        write_results(
+            grader_error_results(f"staging the upload failed: {why}"),
+            root / "results" / "results.json",
+        )
         print(f"cnn-backprop: staging the upload failed: {why}", file=sys.stderr)
         return 1
     try:

@@ -168,8 +168,8 @@ def from_zip(name: str, data: bytes) -> tuple[str, bytes]:
             reason = "damaged (its checksum does not match)" if "CRC" in str(exc) else "damaged"
             raise Unreadable(f"{name}: {inner} is {reason}; zip it again") from None
         except Exception as exc:  # zlib/bz2/lzma errors of a corrupt stream
-            raise Unreadable(f"{name}: {inner} is damaged ({type(exc).__name__}); zip it again") \
-                from None  # fmt: skip
+            damage = type(exc).__name__
+            raise Unreadable(f"{name}: {inner} is damaged ({damage}); zip it again") from None
         if len(content) > MAX_FILE_BYTES:
             raise Unreadable(f"{name}: {inner} is larger than {MAX_FILE_BYTES} bytes unpacked")
     return inner, content

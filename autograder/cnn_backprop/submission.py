@@ -139,8 +139,12 @@ def _parse_isolated(name: str, data: bytes) -> dict:
 
 def _confine_parser() -> None:
     """Limits for the parser (in the forked child): memory, CPU, no files, no network."""
-    for limit, value in ((resource.RLIMIT_AS, PARSER_MEMORY), (resource.RLIMIT_CPU, PARSER_CPU),
-                         (resource.RLIMIT_FSIZE, 0), (resource.RLIMIT_CORE, 0)):  # fmt: skip
+    for limit, value in (
+        (resource.RLIMIT_AS, PARSER_MEMORY),
+        (resource.RLIMIT_CPU, PARSER_CPU),
+        (resource.RLIMIT_FSIZE, 0),
+        (resource.RLIMIT_CORE, 0),
+    ):
         with contextlib.suppress(ValueError, OSError):
             hard = resource.getrlimit(limit)[1]
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)

@@ -334,12 +334,32 @@ class _CappedText(io.TextIOBase):
 
 # Imported before the uid drop: where the sandbox uid cannot read the interpreter's folders
 # (a Python under a private home), these still work; anything else imports as usual.
-PRELOAD = (
-    "numpy", "numpy.linalg", "numpy.fft", "numpy.lib.stride_tricks", "math", "cmath",
-    "itertools", "functools", "collections", "collections.abc", "typing", "dataclasses",
-    "copy", "operator", "numbers", "fractions", "statistics", "random", "re", "string",
-    "warnings", "contextlib", "enum", "abc",
-)  # fmt: skip
+PRELOAD = [
+    "numpy",
+    "numpy.linalg",
+    "numpy.fft",
+    "numpy.lib.stride_tricks",
+    "math",
+    "cmath",
+    "itertools",
+    "functools",
+    "collections",
+    "collections.abc",
+    "typing",
+    "dataclasses",
+    "copy",
+    "operator",
+    "numbers",
+    "fractions",
+    "statistics",
+    "random",
+    "re",
+    "string",
+    "warnings",
+    "contextlib",
+    "enum",
+    "abc",
+]
 
 
 def _preload() -> None:

@@ -32,9 +32,17 @@ FILE_ONLY = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV  # allowed o
 READ = READ_FILE | READ_DIR
 READ_EXEC = READ | EXECUTE
 WRITE = (
-    WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_DIR | MAKE_REG | MAKE_SYM | MAKE_FIFO
-    | MAKE_SOCK | REFER | TRUNCATE
-)  # fmt: skip
+    WRITE_FILE
+    | REMOVE_DIR
+    | REMOVE_FILE
+    | MAKE_DIR
+    | MAKE_REG
+    | MAKE_SYM
+    | MAKE_FIFO
+    | MAKE_SOCK
+    | REFER
+    | TRUNCATE
+)
 
 
 def _fs_rights(abi: int) -> int:
@@ -98,8 +106,11 @@ def restrict_self(rules: list[Rule], abi: int | None = None) -> int:
     libc = _libc()
     libc.syscall.restype = ctypes.c_long
     handled = _fs_rights(abi)
-    attr = _RulesetAttr(handled, NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
-                        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0)  # fmt: skip
+    attr = _RulesetAttr(
+        handled,
+        NET_BIND_TCP | NET_CONNECT_TCP if abi >= 4 else 0,
+        SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0,
+    )
     size = 8 if abi < 4 else (16 if abi < 6 else 24)
     ruleset = libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
     if ruleset < 0:
@@ -116,8 +127,10 @@ def restrict_self(rules: list[Rule], abi: int | None = None) -> int:
                 if not stat.S_ISDIR(os.fstat(fd).st_mode):
                     access &= FILE_ONLY
                 beneath = _PathBeneath(access, fd)
-                if libc.syscall(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(beneath),
-                                0) != 0:  # fmt: skip
+                if (
+                    libc.syscall(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, ctypes.byref(beneath), 0)
+                    != 0
+                ):
                     errno = ctypes.get_errno()
                     raise LandlockError(
                         errno, f"landlock_add_rule {rule.path}: {os.strerror(errno)}"

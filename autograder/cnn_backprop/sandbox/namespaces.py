@@ -65,8 +65,12 @@ def _child_sys_path() -> tuple[str, ...]:
     try:
         out = subprocess.run(
             [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
-            capture_output=True, text=True, timeout=60, check=True, env={"PATH": "/usr/bin:/bin"},
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            env={"PATH": "/usr/bin:/bin"},
+        )
         entries = json.loads(out.stdout)
     except (OSError, ValueError, subprocess.SubprocessError):
         return ()
@@ -87,8 +91,7 @@ def whitelist(exclude: tuple[str, ...] = ()) -> list[str]:
             continue
         if any(_within(path, k) for k in kept):
             continue
-        if path not in SYSTEM_PATHS and any(_within(path, e) or _within(e, path)
-                                             for e in excluded):  # fmt: skip
+        if path not in SYSTEM_PATHS and any(_within(path, e) or _within(e, path) for e in excluded):
             continue
         kept.append(path)
     return kept
@@ -117,8 +120,11 @@ def unshare(user_namespace: bool) -> None:
         return
     uid, gid = os.geteuid(), os.getegid()
     _check(libc.unshare(CLONE_NEWUSER | flags), "unshare (user namespace)")
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):  # fmt: skip
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
         try:
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
@@ -131,8 +137,12 @@ def _locked_flags(path: str) -> int:
     mode of the original mount are locked, and a remount that drops one is refused."""
     flags = os.statvfs(path).f_flag
     kept = 0
-    for st, ms in ((ST_NOSUID, MS_NOSUID), (ST_NODEV, MS_NODEV), (ST_NOEXEC, MS_NOEXEC),
-                   (ST_NODIRATIME, MS_NODIRATIME)):  # fmt: skip
+    for st, ms in (
+        (ST_NOSUID, MS_NOSUID),
+        (ST_NODEV, MS_NODEV),
+        (ST_NOEXEC, MS_NOEXEC),
+        (ST_NODIRATIME, MS_NODIRATIME),
+    ):
         if flags & st:
             kept |= ms
     if flags & ST_NOATIME:
@@ -158,8 +168,12 @@ def build_root(
     empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
     for scratch, size in SCRATCH:  # first: the interpreter may then be bound inside one of them
         os.makedirs(root + scratch, exist_ok=True)
-        _check(libc.mount(b"none", (root + scratch).encode(), b"tmpfs", empty,
-                          b"size=" + size + b",mode=1777"), scratch)  # fmt: skip
+        _check(
+            libc.mount(
+                b"none", (root + scratch).encode(), b"tmpfs", empty, b"size=" + size + b",mode=1777"
+            ),
+            scratch,
+        )
     for path in (*paths, *(f"/dev/{d}" for d in DEVICES)):
         target = root + path
         if not os.path.lexists(path):
@@ -181,16 +195,20 @@ def build_root(
     for path in hidden:
         target = root + path
         if os.path.isdir(target):
-            _check(libc.mount(b"none", target.encode(), b"tmpfs", empty, b"size=4k,mode=000"),
-                   f"hide {path}")  # fmt: skip
+            _check(
+                libc.mount(b"none", target.encode(), b"tmpfs", empty, b"size=4k,mode=000"),
+                f"hide {path}",
+            )
         elif os.path.lexists(target):
             _check(libc.mount(b"/dev/null", target.encode(), None, MS_BIND, None), f"hide {path}")
     for fd in handles.values():
         os.close(fd)
     os.makedirs(root + "/proc", exist_ok=True)  # mounted once we are PID 1 of our namespace
     # the skeleton itself read-only: only the private tmp folders are writable
-    _check(libc.mount(None, root.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-                      None), "read-only root")  # fmt: skip
+    _check(
+        libc.mount(None, root.encode(), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None),
+        "read-only root",
+    )
     os.chroot(root)
     os.chdir("/")
     os.makedirs(WORKDIR, mode=0o700)
@@ -208,8 +226,10 @@ def become_pid_namespace_init() -> None:
     """
     pid = os.fork()
     if pid == 0:  # the child goes on to exec; /proc shows only its own namespace
-        _check(_libc().mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
-               "mount /proc")  # fmt: skip
+        _check(
+            _libc().mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None),
+            "mount /proc",
+        )
         return
     os.closerange(3, 65536)
     while True:

@@ -4,7 +4,7 @@ The grader runs as root on Gradescope and in CI, as an ordinary user on a laptop
 containers that refuse some kernel features.  So nothing is assumed:
 
 * a **plan** lists the mechanisms to set up: namespaces with a private root (directly as root,
-  or through a user namespace), Landlock, a seccomp filter, cgroups, and a uid of its own.  The
+  through a user namespace otherwise), Landlock, a seccomp filter, cgroups, a uid of its own.  The
   first child of a grading process tries the strongest plan; a mechanism that fails to come up
   is reported by the child (through a status pipe, before exec) and dropped for the rest of the
   process, with a warning on the console and a note in every report: never silently;
@@ -106,10 +106,9 @@ class Protections:
     @property
     def processes_contained(self) -> bool:
         """Everything it starts dies with it, and it cannot reach the grader's processes."""
-        return self.facts.signal_grader is not True and (
-            self.plan.namespaces is not None or self.plan.drop_uid or self.plan.cgroups
-            or not self.root  # a user's grader is a subreaper: escapees come back to it
-        )  # fmt: skip
+        contained = self.plan.namespaces or self.plan.drop_uid or self.plan.cgroups
+        # a user's grader is a subreaper: what escapes the child's session comes back to it
+        return self.facts.signal_grader is not True and (contained or not self.root)
 
     def level(self) -> str:
         """The highest of ``LEVELS`` these protections reach."""
@@ -124,9 +123,8 @@ class Protections:
 
     def mechanisms(self) -> list[str]:
         p = self.plan
-        active = {"namespaces": p.namespaces, "landlock": p.landlock, "seccomp": p.seccomp,
-                  "cgroups": p.cgroups, "uid": p.drop_uid}  # fmt: skip
-        return [name for name in MECHANISMS if active[name]]
+        active = (p.namespaces, p.landlock, p.seccomp, p.cgroups, p.drop_uid)
+        return [name for name, on in zip(MECHANISMS, active, strict=True) if on]
 
     def summary(self) -> dict[str, Any]:
         """Plain data for records, reports and ``cnn-backprop sandbox --json``."""
@@ -194,13 +192,18 @@ class Protections:
             )
         lines.append(
             "checked by the child before running any student code: "
-            + ("the grader's files unreadable and its outputs unwritable"
-               if self.files_confined else
-               "FILES EXPOSED: " + ", ".join((*f.readable, *f.writable)))
+            + (
+                "the grader's files unreadable and its outputs unwritable"
+                if self.files_confined
+                else "FILES EXPOSED: " + ", ".join((*f.readable, *f.writable))
+            )
             + ("; network UNREACHABLE" if not f.network else "; NETWORK REACHABLE")
-            + {True: "; CAN SIGNAL THE GRADER", False: "; cannot signal the grader",
-               None: "; the grader is not visible"}[f.signal_grader]
-        )  # fmt: skip
+            + {
+                True: "; CAN SIGNAL THE GRADER",
+                False: "; cannot signal the grader",
+                None: "; the grader is not visible",
+            }[f.signal_grader]
+        )
         if not f.interpreter_readable:
             lines.append(
                 "note: the sandbox uid cannot read the interpreter's folders (only modules "
@@ -380,8 +383,9 @@ def _set_limits(launch: Launch) -> None:
 def _landlock_rules(launch: Launch) -> list[landlock.Rule]:
     everything = landlock.READ_EXEC | landlock.WRITE | landlock.IOCTL_DEV
     devices = [landlock.Rule("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE)]
-    devices += [landlock.Rule(f"/dev/{d}", landlock.READ_FILE) for d in ("zero", "urandom",
-                                                                          "random")]  # fmt: skip
+    devices += [
+        landlock.Rule(f"/dev/{d}", landlock.READ_FILE) for d in ("zero", "urandom", "random")
+    ]
     if launch.plan.namespaces:  # inside the private root: all of it is whitelisted already
         rules = [landlock.Rule("/", landlock.READ_EXEC), landlock.Rule("/proc", landlock.READ)]
         rules += [landlock.Rule(path, everything) for path, _ in namespaces.SCRATCH]

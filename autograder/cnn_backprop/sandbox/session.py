@@ -62,6 +62,7 @@ MAX_ELEMENTS = 10_000_000  # far above any graded output; stops a memory bomb in
 MAX_REPLY = 2 * 1024 * 1024  # graded outputs are tiny; a bigger reply is an attack on memory
 OUTPUT_SHOWN = 4000  # characters of the submission's printed output kept for the report
 POLL = 0.05  # seconds between CPU-time checks while waiting for the child
+MAX_CRASHES = 3  # calls of one function that may end the child before the rest are skipped
 WALL_FACTOR = 2.0  # wall-clock cap = this x the CPU-time limit (a sleeping child)
 STARTUP_TIMEOUT = 60.0  # seconds for the interpreter and numpy to start and check in
 
@@ -227,7 +228,8 @@ class Sandbox:
         self.spent_cpu = 0.0
         self.spent_wall = 0.0
         self.restarts = 0
-        self.timed_out: dict[str, str] = {}  # function -> why its remaining calls are skipped
+        self.skipped: dict[str, str] = {}  # function -> why its remaining calls are skipped
+        self.crashes: dict[str, int] = {}
         self.load: LoadReport | None = None
         self._plan: Plan | None = None
         self._groups: tuple[str, ...] = ()
@@ -307,6 +309,8 @@ class Sandbox:
             raise NotRun(f"not run: the submission used up its time budget of {self.budget:.0f} s")
         if self.load is not None and self.load.fatal:
             raise NotRun(self.load.fatal)  # loading fails the same way every time
+        if name in self.skipped:  # one hang per function: the others keep their time
+            raise NotRun(f"not run: {self.skipped[name]}, so the rest of its cases were skipped")
         if self._proc is None or self._proc.poll() is not None:
             if self.load is not None:
                 self.restarts += 1
@@ -314,11 +318,6 @@ class Sandbox:
             if load.fatal:
                 raise NotRun(load.fatal)
         assert self.load is not None
-        if name in self.timed_out:  # one hang per function: the others keep their time
-            raise NotRun(
-                f"not run: an earlier call {self.timed_out[name]}, so the rest of its cases "
-                "were skipped"
-            )
         status = self.load.functions.get(name, "missing")
         if status != "callable":
             what = "is not defined" if status == "missing" else "is defined but is not a function"
@@ -332,7 +331,12 @@ class Sandbox:
             self._send(request, started + limit * WALL_FACTOR)
             reply = self._read(limit, cpu0, started)
         except TimedOut as exc:
-            self.timed_out[name] = str(exc)
+            self.skipped[name] = f"an earlier call {exc}"
+            raise
+        except Crashed:  # each crash costs a restart: after a few, skip the rest
+            self.crashes[name] = self.crashes.get(name, 0) + 1
+            if self.crashes[name] >= MAX_CRASHES:
+                self.skipped[name] = f"it ended the grading process in {MAX_CRASHES} calls"
             raise
         finally:
             self._charge(started, cpu0)
@@ -641,9 +645,13 @@ def _read_all(fd: int) -> str:
 
 def _first_active(plan: Plan) -> str:
     """The mechanism to drop when a child fails without saying why: the most intrusive."""
-    for mechanism, active in (("landlock", plan.landlock), ("seccomp", plan.seccomp),
-                              ("namespaces", plan.namespaces), ("cgroups", plan.cgroups),
-                              ("uid", plan.drop_uid)):  # fmt: skip
+    for mechanism, active in (
+        ("landlock", plan.landlock),
+        ("seccomp", plan.seccomp),
+        ("namespaces", plan.namespaces),
+        ("cgroups", plan.cgroups),
+        ("uid", plan.drop_uid),
+    ):
         if active:
             return mechanism
     raise OSError("the sandbox's child could not start even without protections")
