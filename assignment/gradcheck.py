@@ -4,8 +4,9 @@ Each ``gradcheck_*`` function runs your function on a few small random configura
 and compares its answer with centred finite differences of ``L = sum(forward(...) * G)``
 for a random ``G``, so the exact gradient of ``L`` with respect to the forward output is
 ``G``, which is what your function receives as ``delta``.  It prints one line per
-configuration and returns True when all of them agree.  Passing it is a good sign, not
-a guarantee: the public and hidden tests also check ties and other edge cases.
+configuration and returns True when all of them agree.  ``self_check`` runs all three
+and ends with one summary line per function.  Passing them is a good sign, not a
+guarantee: the public and hidden tests also check ties and other edge cases.
 """
 
 from collections.abc import Callable
@@ -72,16 +73,18 @@ def _check_one(
     return ok
 
 
-def _run(name: str, cases: list[tuple[dict, dict, np.ndarray, str]], fn: Callable) -> bool:
+def _run(name: str, fn: Callable, seed: int) -> tuple[bool, str]:
+    """Check ``fn`` on every configuration of ``name``: (all agree, a one-line summary)."""
     print(f"gradcheck {name}:")
     results = []
-    for args, kwargs, expected, label in cases:
+    for args, kwargs, expected, label in _CASES[name](seed):
         result = _check_one(fn, args, kwargs, expected, label)
         if result is None:
-            return False
+            return False, "not implemented yet (it raises NotImplementedError)"
         results.append(result)
-    print(f"  {sum(results)} of {len(results)} configurations agree")
-    return all(results)
+    summary = f"{sum(results)} of {len(results)} configurations agree"
+    print(f"  {summary}")
+    return all(results), summary
 
 
 # (stride, padding, dilation) of the convolution configurations; the shapes are random
@@ -129,7 +132,7 @@ def gradcheck_conv1d_backward_w(fn: Callable[..., np.ndarray], seed: int = 0) ->
     bool
         True if ``fn`` agrees with finite differences on every configuration.
     """
-    return _run("conv1d_backward_w", _conv_cases(seed, "w"), fn)
+    return _run("conv1d_backward_w", fn, seed)[0]
 
 
 def gradcheck_conv1d_backward_input(fn: Callable[..., np.ndarray], seed: int = 0) -> bool:
@@ -137,7 +140,7 @@ def gradcheck_conv1d_backward_input(fn: Callable[..., np.ndarray], seed: int = 0
 
     Parameters and return value as in :func:`gradcheck_conv1d_backward_w`.
     """
-    return _run("conv1d_backward_input", _conv_cases(seed, "x"), fn)
+    return _run("conv1d_backward_input", fn, seed)[0]
 
 
 # (kernel_size, stride, padding) of the pooling configurations; None is the default stride
@@ -153,6 +156,10 @@ def gradcheck_maxpool1d_backward(fn: Callable[..., np.ndarray], seed: int = 0) -
 
     Parameters and return value as in :func:`gradcheck_conv1d_backward_w`.
     """
+    return _run("maxpool1d_backward", fn, seed)[0]
+
+
+def _pool_cases(seed: int) -> list[tuple[dict, dict, np.ndarray, str]]:
     rng = np.random.default_rng(seed)
     cases = []
     for k, stride, padding in _POOL_SETTINGS:
@@ -167,4 +174,34 @@ def gradcheck_maxpool1d_backward(fn: Callable[..., np.ndarray], seed: int = 0) -
         expected = _numeric_grad(maxpool1d_forward, [x, k], 0, g, **kw)
         label = f"N={n} C={c} W={width} K={k} stride={stride or f'default ({k})'} P={padding}"
         cases.append(({"x": x, "delta": g, "kernel_size": k}, kw, expected, label))
-    return _run("maxpool1d_backward", cases, fn)
+    return cases
+
+
+_CASES = {
+    "conv1d_backward_w": lambda seed: _conv_cases(seed, "w"),
+    "conv1d_backward_input": lambda seed: _conv_cases(seed, "x"),
+    "maxpool1d_backward": _pool_cases,
+}
+
+
+def self_check(functions: dict[str, Callable[..., np.ndarray]], seed: int = 0) -> int:
+    """Check every function against finite differences, then summarise: one line each.
+
+    Parameters
+    ----------
+    functions : dict
+        Your functions by name, e.g. ``{"conv1d_backward_w": conv1d_backward_w}``.
+    seed : int
+        Seed of the random shapes and values.
+
+    Returns
+    -------
+    int
+        0 if every function agrees with finite differences, else 1: the exit code of
+        ``python cnn_backprop_hw.py``.
+    """
+    outcomes = {name: _run(name, fn, seed) for name, fn in functions.items()}
+    print("\nsummary of the self-checks (finite differences):")
+    for name, (ok, summary) in outcomes.items():
+        print(f"  {'ok    ' if ok else 'FAILED'}  {name}: {summary}")
+    return 0 if all(ok for ok, _ in outcomes.values()) else 1

@@ -9,6 +9,12 @@ Conventions (PyTorch's): arrays are ``(batch, channels, width)``; convolution
 is a cross-correlation without bias, exactly equations (1)-(4) of the note;
 max-pooling pads with ``-inf`` and, on ties, routes the whole delta to the
 first (lowest-index) maximal element of the window.
+
+Arrays are float32 or float64, as the tests use; every function here refuses
+any other dtype (integer arrays included) with a TypeError that says how to
+convert, as PyTorch's conv1d does.  So the handout's advice holds for every
+input the given forward passes accept: ``np.result_type(x, delta)`` is a
+floating dtype, and ``np.pad(x, ..., constant_values=-np.inf)`` works.
 """
 
 from __future__ import annotations
@@ -38,9 +44,9 @@ def conv1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         Layer input.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         Filters.
     stride, padding, dilation : int
         As in ``torch.nn.functional.conv1d``.
@@ -49,6 +55,11 @@ def conv1d_forward(
     -------
     z : ndarray, shape (N, C_out, W_out)
         ``W_out = (W + 2*padding - dilation*(K-1) - 1) // stride + 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``w`` is not a float32 or float64 array (integers included).
 
     Examples
     --------
@@ -59,7 +70,7 @@ def conv1d_forward(
     >>> conv1d_forward(p, w)
     array([[[-2., -2., -2., -2.]]])
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x, w = _floating(x, "x", "conv1d_forward"), _floating(w, "w", "conv1d_forward")
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"x and w must be 3-D, got shapes {x.shape} and {w.shape}")
     n, c_in, width = x.shape
@@ -70,7 +81,7 @@ def conv1d_forward(
     if w_out < 1:
         raise ValueError("the (dilated) kernel is longer than the padded input")
     xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
-    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w, np.float32))
+    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w))
     for tap in range(k):
         start = tap * dilation
         # inputs read by tap `tap` at every output position t: xpad[start + t*stride]
@@ -94,9 +105,9 @@ def conv1d_backward_w(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         The layer's input in the forward pass.
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
     kernel_size : int
         K, the filter length (it cannot be recovered from the shapes when stride > 1).
@@ -117,12 +128,15 @@ def conv1d_backward_w(
     >>> conv1d_backward_w(p, s, 3)
     array([[[ 6.,  8., 10.]]])
     """
-    x, delta = np.asarray(x), np.asarray(delta)
+    x, delta = (
+        _floating(x, "x", "conv1d_backward_w"),
+        _floating(delta, "delta", "conv1d_backward_w"),
+    )
     n, c_in, width = x.shape
     n_d, c_out, w_out = delta.shape
     _check_conv_shapes(n, n_d, width, kernel_size, w_out, stride, padding, dilation)
     xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
-    dw = np.zeros((c_out, c_in, kernel_size), dtype=np.result_type(x, delta, np.float32))
+    dw = np.zeros((c_out, c_in, kernel_size), dtype=np.result_type(x, delta))
     for tap in range(kernel_size):
         start = tap * dilation
         xs = xpad[:, :, start : start + stride * (w_out - 1) + 1 : stride]
@@ -148,9 +162,9 @@ def conv1d_backward_input(
 
     Parameters
     ----------
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         The layer's filters.
     input_length : int
         W, the width of the layer's input (with stride > 1 several W give the same W_out).
@@ -171,15 +185,14 @@ def conv1d_backward_input(
     >>> conv1d_backward_input(s, w, 6)
     array([[[1., 2., 2., 0., 1., 6.]]])
     """
-    delta, w = np.asarray(delta), np.asarray(w)
+    delta = _floating(delta, "delta", "conv1d_backward_input")
+    w = _floating(w, "w", "conv1d_backward_input")
     n, c_out, w_out = delta.shape
     c_out_w, c_in, k = w.shape
     if c_out != c_out_w:
         raise ValueError(f"delta has {c_out} channels but w has {c_out_w} filters")
     _check_conv_shapes(n, n, input_length, k, w_out, stride, padding, dilation)
-    dxpad = np.zeros(
-        (n, c_in, input_length + 2 * padding), dtype=np.result_type(delta, w, np.float32)
-    )
+    dxpad = np.zeros((n, c_in, input_length + 2 * padding), dtype=np.result_type(delta, w))
     for tap in range(k):
         start = tap * dilation
         # every input that tap `tap` read receives delta * w[:, :, tap]; taps never
@@ -200,7 +213,7 @@ def maxpool1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         Pool input.
     kernel_size : int
         Window length.
@@ -214,6 +227,11 @@ def maxpool1d_forward(
     y : ndarray, shape (N, C, W_out)
         ``W_out = (W + 2*padding - kernel_size) // stride + 1``.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a float32 or float64 array (integers included).
+
     Examples
     --------
     The note's Figure 4: window 3, stride 3.
@@ -222,7 +240,8 @@ def maxpool1d_forward(
     >>> maxpool1d_forward(z, 3)
     array([[[5. , 0.5]]])
     """
-    windows, _ = _pool_windows(np.asarray(x), kernel_size, stride, padding)
+    x = _floating(x, "x", "maxpool1d_forward")
+    windows, _ = _pool_windows(x, kernel_size, stride, padding)
     return windows.max(axis=-1)
 
 
@@ -242,9 +261,9 @@ def maxpool1d_backward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         The pool's input in the forward pass.
-    delta : ndarray, shape (N, C, W_out)
+    delta : ndarray of float32 or float64, shape (N, C, W_out)
         ``dL/dy``, the deltas of the pool's outputs.
     kernel_size : int
         Window length.
@@ -267,14 +286,15 @@ def maxpool1d_backward(
     >>> maxpool1d_backward(z, dy, 3)
     array([[[ 0., 10.,  0.,  0.,  0., 20.]]])
     """
-    x, delta = np.asarray(x), np.asarray(delta)
+    x = _floating(x, "x", "maxpool1d_backward")
+    delta = _floating(delta, "delta", "maxpool1d_backward")
     windows, stride = _pool_windows(x, kernel_size, stride, padding)
     if delta.shape != windows.shape[:3]:
         raise ValueError(f"delta has shape {delta.shape}, expected {windows.shape[:3]}")
     shares = _tie_shares(windows)
     n, c, width = x.shape
     w_out = delta.shape[2]
-    dxpad = np.zeros((n, c, width + 2 * padding), dtype=np.result_type(x, delta, np.float32))
+    dxpad = np.zeros((n, c, width + 2 * padding), dtype=np.result_type(x, delta))
     for tap in range(kernel_size):
         # positions tap, tap+stride, ... are distinct, so += within a slice is safe,
         # and overlapping windows accumulate across taps
@@ -296,6 +316,18 @@ def _tie_shares(windows: np.ndarray) -> np.ndarray:
     if TIE_RULE == "split":
         tied /= tied.sum(axis=-1, keepdims=True)
     return tied
+
+
+def _floating(a: np.ndarray, name: str, function: str) -> np.ndarray:
+    """``a`` as an array if it is float32 or float64; any other dtype is refused, clearly."""
+    a = np.asarray(a)
+    if a.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"{function}: {name} must be a float32 or float64 array, got {a.dtype}; "
+            f"convert it first, e.g. {name}.astype(np.float64), or write its values as floats "
+            "(np.array([1.0, 2.0]))"
+        )
+    return a
 
 
 def _check_conv_shapes(
@@ -324,10 +356,6 @@ def _pool_windows(
     w_out = (width + 2 * padding - kernel_size) // stride + 1
     if w_out < 1:
         raise ValueError("the window is longer than the padded input")
-    xpad = np.pad(
-        x.astype(np.result_type(x, np.float32), copy=False),
-        ((0, 0), (0, 0), (padding, padding)),
-        constant_values=-np.inf,
-    )
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)), constant_values=-np.inf)
     idx = np.arange(w_out)[:, None] * stride + np.arange(kernel_size)[None, :]
     return xpad[:, :, idx], stride

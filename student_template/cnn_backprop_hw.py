@@ -1,9 +1,15 @@
 """Homework: backpropagation for CNNs, the plain-Python route.
 
-The theory is in cnn_backprop_hw.ipynb.  Implement the three functions marked YOUR CODE HERE,
-then run `python cnn_backprop_hw.py` (finite-difference self-checks) and
-`otter check cnn_backprop_hw.py` (the public tests, from this folder).  Submit this
-file on Gradescope.
+The theory is in cnn_backprop_hw.ipynb.  Implement the three functions marked YOUR CODE HERE.
+
+Setup: Python 3.10 to 3.13, and in a terminal:
+
+    python -m pip install "numpy>=1.24" "otter-grader==7.0.0" ipykernel
+
+Then, in this folder: `python cnn_backprop_hw.py` runs the finite-difference self-checks
+(one summary line per function; the exit code is 1 if one fails), and
+`otter check cnn_backprop_hw.py` runs the public tests (in `tests/`).  Submit this file on
+Gradescope.
 """
 
 from __future__ import annotations
@@ -25,9 +31,9 @@ def conv1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         Layer input.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         Filters.
     stride, padding, dilation : int
         As in ``torch.nn.functional.conv1d``.
@@ -36,6 +42,11 @@ def conv1d_forward(
     -------
     z : ndarray, shape (N, C_out, W_out)
         ``W_out = (W + 2*padding - dilation*(K-1) - 1) // stride + 1``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` or ``w`` is not a float32 or float64 array (integers included).
 
     Examples
     --------
@@ -46,7 +57,7 @@ def conv1d_forward(
     >>> conv1d_forward(p, w)
     array([[[-2., -2., -2., -2.]]])
     """
-    x, w = np.asarray(x), np.asarray(w)
+    x, w = _floating(x, "x", "conv1d_forward"), _floating(w, "w", "conv1d_forward")
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"x and w must be 3-D, got shapes {x.shape} and {w.shape}")
     n, c_in, width = x.shape
@@ -57,7 +68,7 @@ def conv1d_forward(
     if w_out < 1:
         raise ValueError("the (dilated) kernel is longer than the padded input")
     xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
-    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w, np.float32))
+    z = np.zeros((n, c_out, w_out), dtype=np.result_type(x, w))
     for tap in range(k):
         start = tap * dilation
         # inputs read by tap `tap` at every output position t: xpad[start + t*stride]
@@ -76,7 +87,7 @@ def maxpool1d_forward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         Pool input.
     kernel_size : int
         Window length.
@@ -90,6 +101,11 @@ def maxpool1d_forward(
     y : ndarray, shape (N, C, W_out)
         ``W_out = (W + 2*padding - kernel_size) // stride + 1``.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` is not a float32 or float64 array (integers included).
+
     Examples
     --------
     The note's Figure 4: window 3, stride 3.
@@ -98,8 +114,21 @@ def maxpool1d_forward(
     >>> maxpool1d_forward(z, 3)
     array([[[5. , 0.5]]])
     """
-    windows, _ = _pool_windows(np.asarray(x), kernel_size, stride, padding)
+    x = _floating(x, "x", "maxpool1d_forward")
+    windows, _ = _pool_windows(x, kernel_size, stride, padding)
     return windows.max(axis=-1)
+
+
+def _floating(a: np.ndarray, name: str, function: str) -> np.ndarray:
+    """``a`` as an array if it is float32 or float64; any other dtype is refused, clearly."""
+    a = np.asarray(a)
+    if a.dtype not in (np.float32, np.float64):
+        raise TypeError(
+            f"{function}: {name} must be a float32 or float64 array, got {a.dtype}; "
+            f"convert it first, e.g. {name}.astype(np.float64), or write its values as floats "
+            "(np.array([1.0, 2.0]))"
+        )
+    return a
 
 
 def _pool_windows(
@@ -115,11 +144,7 @@ def _pool_windows(
     w_out = (width + 2 * padding - kernel_size) // stride + 1
     if w_out < 1:
         raise ValueError("the window is longer than the padded input")
-    xpad = np.pad(
-        x.astype(np.result_type(x, np.float32), copy=False),
-        ((0, 0), (0, 0), (padding, padding)),
-        constant_values=-np.inf,
-    )
+    xpad = np.pad(x, ((0, 0), (0, 0), (padding, padding)), constant_values=-np.inf)
     idx = np.arange(w_out)[:, None] * stride + np.arange(kernel_size)[None, :]
     return xpad[:, :, idx], stride
 
@@ -131,8 +156,9 @@ Each ``gradcheck_*`` function runs your function on a few small random configura
 and compares its answer with centred finite differences of ``L = sum(forward(...) * G)``
 for a random ``G``, so the exact gradient of ``L`` with respect to the forward output is
 ``G``, which is what your function receives as ``delta``.  It prints one line per
-configuration and returns True when all of them agree.  Passing it is a good sign, not
-a guarantee: the public and hidden tests also check ties and other edge cases.
+configuration and returns True when all of them agree.  ``self_check`` runs all three
+and ends with one summary line per function.  Passing them is a good sign, not a
+guarantee: the public and hidden tests also check ties and other edge cases.
 """
 
 
@@ -195,16 +221,18 @@ def _check_one(
     return ok
 
 
-def _run(name: str, cases: list[tuple[dict, dict, np.ndarray, str]], fn: Callable) -> bool:
+def _run(name: str, fn: Callable, seed: int) -> tuple[bool, str]:
+    """Check ``fn`` on every configuration of ``name``: (all agree, a one-line summary)."""
     print(f"gradcheck {name}:")
     results = []
-    for args, kwargs, expected, label in cases:
+    for args, kwargs, expected, label in _CASES[name](seed):
         result = _check_one(fn, args, kwargs, expected, label)
         if result is None:
-            return False
+            return False, "not implemented yet (it raises NotImplementedError)"
         results.append(result)
-    print(f"  {sum(results)} of {len(results)} configurations agree")
-    return all(results)
+    summary = f"{sum(results)} of {len(results)} configurations agree"
+    print(f"  {summary}")
+    return all(results), summary
 
 
 # (stride, padding, dilation) of the convolution configurations; the shapes are random
@@ -252,7 +280,7 @@ def gradcheck_conv1d_backward_w(fn: Callable[..., np.ndarray], seed: int = 0) ->
     bool
         True if ``fn`` agrees with finite differences on every configuration.
     """
-    return _run("conv1d_backward_w", _conv_cases(seed, "w"), fn)
+    return _run("conv1d_backward_w", fn, seed)[0]
 
 
 def gradcheck_conv1d_backward_input(fn: Callable[..., np.ndarray], seed: int = 0) -> bool:
@@ -260,7 +288,7 @@ def gradcheck_conv1d_backward_input(fn: Callable[..., np.ndarray], seed: int = 0
 
     Parameters and return value as in :func:`gradcheck_conv1d_backward_w`.
     """
-    return _run("conv1d_backward_input", _conv_cases(seed, "x"), fn)
+    return _run("conv1d_backward_input", fn, seed)[0]
 
 
 # (kernel_size, stride, padding) of the pooling configurations; None is the default stride
@@ -276,6 +304,10 @@ def gradcheck_maxpool1d_backward(fn: Callable[..., np.ndarray], seed: int = 0) -
 
     Parameters and return value as in :func:`gradcheck_conv1d_backward_w`.
     """
+    return _run("maxpool1d_backward", fn, seed)[0]
+
+
+def _pool_cases(seed: int) -> list[tuple[dict, dict, np.ndarray, str]]:
     rng = np.random.default_rng(seed)
     cases = []
     for k, stride, padding in _POOL_SETTINGS:
@@ -290,7 +322,37 @@ def gradcheck_maxpool1d_backward(fn: Callable[..., np.ndarray], seed: int = 0) -
         expected = _numeric_grad(maxpool1d_forward, [x, k], 0, g, **kw)
         label = f"N={n} C={c} W={width} K={k} stride={stride or f'default ({k})'} P={padding}"
         cases.append(({"x": x, "delta": g, "kernel_size": k}, kw, expected, label))
-    return _run("maxpool1d_backward", cases, fn)
+    return cases
+
+
+_CASES = {
+    "conv1d_backward_w": lambda seed: _conv_cases(seed, "w"),
+    "conv1d_backward_input": lambda seed: _conv_cases(seed, "x"),
+    "maxpool1d_backward": _pool_cases,
+}
+
+
+def self_check(functions: dict[str, Callable[..., np.ndarray]], seed: int = 0) -> int:
+    """Check every function against finite differences, then summarise: one line each.
+
+    Parameters
+    ----------
+    functions : dict
+        Your functions by name, e.g. ``{"conv1d_backward_w": conv1d_backward_w}``.
+    seed : int
+        Seed of the random shapes and values.
+
+    Returns
+    -------
+    int
+        0 if every function agrees with finite differences, else 1: the exit code of
+        ``python cnn_backprop_hw.py``.
+    """
+    outcomes = {name: _run(name, fn, seed) for name, fn in functions.items()}
+    print("\nsummary of the self-checks (finite differences):")
+    for name, (ok, summary) in outcomes.items():
+        print(f"  {'ok    ' if ok else 'FAILED'}  {name}: {summary}")
+    return 0 if all(ok for ok, _ in outcomes.values()) else 1
 
 
 # ---- Your answers ----
@@ -310,9 +372,9 @@ def conv1d_backward_w(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C_in, W)
+    x : ndarray of float32 or float64, shape (N, C_in, W)
         The layer's input in the forward pass.
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
     kernel_size : int
         K, the filter length (it cannot be recovered from the shapes when stride > 1).
@@ -356,9 +418,9 @@ def conv1d_backward_input(
 
     Parameters
     ----------
-    delta : ndarray, shape (N, C_out, W_out)
+    delta : ndarray of float32 or float64, shape (N, C_out, W_out)
         ``dL/dz``, the deltas of the layer's outputs.
-    w : ndarray, shape (C_out, C_in, K)
+    w : ndarray of float32 or float64, shape (C_out, C_in, K)
         The layer's filters.
     input_length : int
         W, the width of the layer's input (with stride > 1 several W give the same W_out).
@@ -400,9 +462,9 @@ def maxpool1d_backward(
 
     Parameters
     ----------
-    x : ndarray, shape (N, C, W)
+    x : ndarray of float32 or float64, shape (N, C, W)
         The pool's input in the forward pass.
-    delta : ndarray, shape (N, C, W_out)
+    delta : ndarray of float32 or float64, shape (N, C, W_out)
         ``dL/dy``, the deltas of the pool's outputs.
     kernel_size : int
         Window length.
@@ -429,7 +491,7 @@ def maxpool1d_backward(
     raise NotImplementedError("maxpool1d_backward")
 
 
-if __name__ == "__main__":
-    gradcheck_conv1d_backward_w(conv1d_backward_w)
-    gradcheck_conv1d_backward_input(conv1d_backward_input)
-    gradcheck_maxpool1d_backward(maxpool1d_backward)
+if __name__ == "__main__":  # not when the autograder loads this file
+    import sys
+
+    sys.exit(self_check({"conv1d_backward_w": conv1d_backward_w, "conv1d_backward_input": conv1d_backward_input, "maxpool1d_backward": maxpool1d_backward}))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,14 @@ import pytest
 from cnn_backprop import QUESTIONS
 from cnn_backprop.build import otter_run
 from cnn_backprop.grader import grade_file
-from cnn_backprop.handout import MODULE, NOTEBOOK, build_notebook
+from cnn_backprop.handout import (
+    KERNEL_ONLY,
+    MODULE,
+    NOTEBOOK,
+    build_module,
+    build_notebook,
+    install_line,
+)
 from nbconvert.preprocessors import ExecutePreprocessor
 from zoo.mistakes import MISTAKES, submission_source
 
@@ -109,7 +117,7 @@ def test_blank_notebook_runs_and_its_checks_fail_cleanly(dist: Path) -> None:
 def test_solution_pasted_into_the_stubs_passes_every_public_check(dist: Path) -> None:
     folder = dist / "student"
     nb = build_notebook(solution=True)
-    nb.cells = [c for c in nb.cells if "grader.export" not in c.source]
+    nb.cells = [c for c in nb.cells if "export_submission(" not in c.source]
     nb = run_notebook(nb, folder)
     for cell in check_cells(nb):
         text = outputs(cell)
@@ -117,9 +125,86 @@ def test_solution_pasted_into_the_stubs_passes_every_public_check(dist: Path) ->
     assert not [outputs(c) for c in nb.cells if "ERROR" in outputs(c)]
 
 
-def test_py_stub_runs_its_self_checks(dist: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, MODULE], cwd=dist / "student", capture_output=True, text=True, timeout=120
+def test_a_failing_public_check_in_the_notebook_names_the_likely_cause(dist: Path) -> None:
+    """A student's `>=` in the pooling loop: grader.check says which mistake and where to read."""
+    mistake = next(m for m in MISTAKES if m.name == "pool_last_max_wins_ties")
+    nb = build_notebook(solution=True)
+    nb.cells = [c for c in nb.cells if "export_submission(" not in c.source]
+    stub = next(c for c in nb.cells if "def maxpool1d_backward(" in c.source)
+    stub.source = mistake.source
+    nb = run_notebook(nb, dist / "student")
+    texts = {cell.source: outputs(cell) for cell in check_cells(nb)}
+    pool = texts['grader.check("maxpool1d_backward")']
+    assert "ties and overlapping windows, window 3, stride 1: your result is wrong" in pool
+    cause = (
+        "Likely cause: your result equals the pooling gradient with each tie won by the last "
+        "maximal element (as a >= comparison in a loop does); see the handout, section "
+        '\\"The wrong tie rule\\" (#mistake-ties).'
     )
-    assert result.returncode == 0, result.stderr
-    assert len(re.findall("not implemented yet", result.stdout)) == len(QUESTIONS)
+    # the tied-window case and the many-ties case, in the plain text and in the HTML
+    assert pool.count(cause) == 4, pool
+    others = [t for source, t in texts.items() if "maxpool" not in source]
+    assert all("passed" in t and "Likely cause" not in t for t in others), others
+
+
+def run_module(folder: Path, text: str | None = None) -> subprocess.CompletedProcess:
+    """``python cnn_backprop_hw.py`` in the student's folder, as the handout says to run it."""
+    if text is not None:
+        (folder / MODULE).write_text(text)
+    return subprocess.run(
+        [sys.executable, MODULE], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+
+
+def summary(stdout: str) -> list[str]:
+    """The lines after the self-checks' summary heading."""
+    lines = stdout.splitlines()
+    start = lines.index("summary of the self-checks (finite differences):")
+    return [line.strip() for line in lines[start + 1 :]]
+
+
+def test_py_stub_self_checks_fail_with_one_line_per_function(dist: Path) -> None:
+    result = run_module(dist / "student")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert summary(result.stdout) == [
+        f"FAILED  {q}: not implemented yet (it raises NotImplementedError)" for q in QUESTIONS
+    ]
+
+
+def with_function(module: str, source: str) -> str:
+    """The module with one more definition just before its ``__main__`` block."""
+    main = module.index('if __name__ == "__main__":')
+    return module[:main] + source.rstrip() + "\n\n\n" + module[main:]
+
+
+def test_py_self_checks_pass_on_a_right_solution_and_fail_on_a_wrong_one(
+    dist: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "student"
+    shutil.copytree(dist / "student", folder)
+    right = build_module(solution=True)
+    result = run_module(folder, right)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert summary(result.stdout) == [
+        f"ok      {q}: 5 of 5 configurations agree" for q in QUESTIONS
+    ]
+    mistake = next(m for m in MISTAKES if m.name == "conv_input_forgot_flip")
+    result = run_module(folder, with_function(right, mistake.source))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = summary(result.stdout)
+    assert lines[0] == "ok      conv1d_backward_w: 5 of 5 configurations agree"
+    assert re.fullmatch(r"FAILED  conv1d_backward_input: [0-4] of 5 configurations agree", lines[1])
+    assert lines[2] == "ok      maxpool1d_backward: 5 of 5 configurations agree"
+
+
+def test_the_handout_opens_with_how_to_set_up(dist: Path) -> None:
+    """Python versions and one install line, from pyproject.toml; both routes explained."""
+    nb = nbformat.read(dist / "student" / NOTEBOOK, as_version=4)
+    first = nb.cells[0].source
+    assert install_line() in first and install_line().count("pip install") == 1
+    assert "Python 3.10 to 3.13" in first
+    assert "matplotlib" not in install_line() and "[grading]" not in install_line()
+    assert f"jupyter lab {NOTEBOOK}" in first and f"python {MODULE}" in first
+    assert f"otter check {MODULE}" in first
+    module = (dist / "student" / MODULE).read_text()
+    assert install_line(KERNEL_ONLY) in module and "Python 3.10 to 3.13" in module

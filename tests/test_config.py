@@ -98,7 +98,9 @@ def test_bad_configuration_stops_the_build_with_the_key(monkeypatch, capsys, tmp
 
 def test_points_possible_must_match(monkeypatch) -> None:
     config.use(None)
-    monkeypatch.setattr(config, "read_otter_config", lambda: {"points_possible": 25})
+    monkeypatch.setattr(
+        config, "read_otter_config", lambda: {"points_possible": 25, "plugins": [config.PLUGIN]}
+    )
     try:
         with pytest.raises(ConfigError, match="points_possible"):
             config.load()
@@ -148,14 +150,18 @@ def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str, course
     text = "\n".join(cell.source for cell in build_notebook().cells)
     assert sentence in text
     assert "<!--" not in text.replace("<!-- cell -->", "")
-    others = {"first", "all", "split"} - {rule}
     module = build_module()
     assert {"first": "FIRST maximal", "all": "EVERY maximal", "split": "SHARE the delta"}[
         rule
     ] in module
-    assert f'TIE_RULE = "{rule}"' in public_tests()["maxpool1d_backward.py"]
-    for other in others:
-        assert f'TIE_RULE = "{other}"' not in public_tests()["maxpool1d_backward.py"]
+    # the public test's tied window [3, 1, 3] with delta a: the course's rule only
+    tied = {
+        "first": "expected = [[[a, 0.0, b + c, 0.0, 0.0]]]",
+        "all": "expected = [[[a, 0.0, a + b + c, 0.0, 0.0]]]",
+        "split": "expected = [[[a / 2, 0.0, a / 2 + b + c, 0.0, 0.0]]]",
+    }
+    pool = public_tests()["maxpool1d_backward.py"]
+    assert [r for r, line in tied.items() if line in pool] == [rule]
 
 
 @pytest.mark.parametrize("reveal", [False, True])
@@ -188,3 +194,183 @@ def test_visibility_follows_otter_show_hidden_when_unset(
     finally:
         monkeypatch.undo()
         config.use(None)
+
+
+# ---- Every configuration mistake, as an instructor makes it: in otter_config.json ------------
+
+ALL_FEATURES = "batch, channels, stride, padding, dilation, float32"
+VISIBILITY_VALUES = "'visible', 'after_due_date', 'after_published', 'hidden'"
+QUESTION_LIST = ", ".join(QUESTIONS)
+
+
+def _plugin(otter: dict) -> dict:
+    return otter["plugins"][0][config.PLUGIN]
+
+
+def _zero_weights(otter: dict) -> None:
+    from cnn_backprop.suite import declared_cases
+
+    weights = {c.name: 0 for c in declared_cases("conv1d_backward_w")}
+    _plugin(otter)["group_points"] = {"conv1d_backward_w": weights}
+
+
+MISTAKES = {  # what the instructor wrote -> what the message must name (key, allowed values)
+    "unknown plugin key": (
+        lambda o: _plugin(o).update(tie_rules="first"),
+        ["unknown key 'tie_rules'", "tie_rule, points, group_points", "did you mean 'tie_rule'"],
+    ),
+    "tie rule": (
+        lambda o: _plugin(o).update(tie_rule="last"),
+        ["tie_rule must be one of 'first', 'all', 'split'", "'last'"],
+    ),
+    "points for no question": (
+        lambda o: _plugin(o)["points"].update(conv1d_forward=5),
+        ["points.conv1d_forward: not a question", QUESTION_LIST],
+    ),
+    "points not a number": (
+        lambda o: _plugin(o)["points"].update(maxpool1d_backward="ten"),
+        ["points.maxpool1d_backward must be a positive number", "'ten'"],
+    ),
+    "points negative": (
+        lambda o: _plugin(o)["points"].update(conv1d_backward_w=-10),
+        ["points.conv1d_backward_w must be a positive number", "-10"],
+    ),
+    "group_points for no question": (
+        lambda o: _plugin(o).update(group_points={"maxpool": {"ties": 2}}),
+        ["group_points.maxpool: not a question", QUESTION_LIST],
+    ),
+    "group_points for no case": (
+        lambda o: _plugin(o).update(group_points={"maxpool1d_backward": {"tie": 2}}),
+        [
+            "group_points.maxpool1d_backward.tie: no such case",
+            "note example, ties and overlapping windows",
+            "did you mean 'ties'",
+        ],
+    ),
+    "group_points for a switched-off case": (
+        lambda o: _plugin(o).update(
+            features={"stride": False},
+            group_points={"maxpool1d_backward": {"gaps_between_windows": 1}},
+        ),
+        ["group_points.maxpool1d_backward.gaps_between_windows", "features.stride is false"],
+    ),
+    "group_points weight not a number": (
+        lambda o: _plugin(o).update(group_points={"maxpool1d_backward": {"ties": "2"}}),
+        ["group_points.maxpool1d_backward.ties must be a non-negative number", "'2'"],
+    ),
+    "group_points all zero": (
+        _zero_weights,
+        ["group_points.conv1d_backward_w: every case of conv1d_backward_w weighs 0"],
+    ),
+    "flag not a boolean": (
+        lambda o: _plugin(o).update(public_tests_count="yes"),
+        ["public_tests_count must be true or false", "'yes'"],
+    ),
+    "visibility": (
+        lambda o: _plugin(o).update(hidden_visibility="sometimes"),
+        [f"hidden_visibility must be one of {VISIBILITY_VALUES}", "'sometimes'"],
+    ),
+    "scope": (
+        lambda o: _plugin(o).update(scope="all"),
+        ["scope must be one of 'full', 'note'", "'all'"],
+    ),
+    "unknown feature": (
+        lambda o: _plugin(o).update(features={"dilatation": False}),
+        ["features.dilatation: unknown feature", ALL_FEATURES, "did you mean 'dilation'"],
+    ),
+    "feature not a boolean": (
+        lambda o: _plugin(o).update(features={"float32": "off"}),
+        ["features.float32 must be true or false", "'off'"],
+    ),
+    "plugin block not an object": (
+        lambda o: o.update(plugins=[{config.PLUGIN: ["first"]}]),
+        ["must be an object of keys (tie_rule, points, group_points"],
+    ),
+    "unknown Otter key": (
+        lambda o: o.update(show_hiden=True),
+        ["unknown key 'show_hiden'", "Otter keys: ", "did you mean 'show_hidden'"],
+    ),
+    "Otter key of the wrong type": (
+        lambda o: o.update(points_possible="thirty"),
+        ["points_possible must be a number or null", "'thirty'"],
+    ),
+    "Otter flag of the wrong type": (
+        lambda o: o.update(show_stdout="no"),
+        ["show_stdout must be true or false", "'no'"],
+    ),
+    "points_possible differs from the points": (
+        lambda o: o.update(points_possible=25),
+        ["points_possible is 25", "add up to 30", "make them equal"],
+    ),
+    "the plugin left out": (
+        lambda o: o.update(plugins=["cnn_backprop.otter_plugin.SandboxGrading"]),
+        ['plugins must list "cnn_backprop.otter_plugin.SandboxedGrading"', "SandboxGrading"],
+    ),
+    "another language": (
+        lambda o: o.update(lang="r"),
+        ['lang must be "python"'],
+    ),
+}
+
+
+@pytest.fixture
+def course_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A copy of the course's sources whose otter_config.json a test can edit."""
+    import shutil
+
+    from cnn_backprop import paths
+
+    root = tmp_path / "course"
+    for folder in ("solutions", "tests/public", "tests/hidden", "assignment"):
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    otter = json.loads((REPO / "otter_config.json").read_text())
+    (root / "otter_config.json").write_text(json.dumps(otter))
+    monkeypatch.setattr(paths, "_override", root)
+    config.use(None)
+    yield root, otter
+    monkeypatch.undo()
+    config.use(None)
+
+
+@pytest.mark.parametrize("kind", list(MISTAKES))
+def test_each_configuration_mistake_stops_the_build_naming_key_and_values(
+    kind: str, course_root, tmp_path: Path, capsys
+) -> None:
+    from cnn_backprop import cli
+
+    root, otter = course_root
+    edit, expected = MISTAKES[kind]
+    edit(otter)
+    (root / "otter_config.json").write_text(json.dumps(otter, indent=2))
+    out = tmp_path / "dist"
+    assert cli.main(["build", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("cnn-backprop: configuration error: otter_config.json"), err
+    assert len(err.splitlines()) == 1, err  # one sentence, no traceback
+    for words in expected:
+        assert words in err, f"{words!r} not in {err!r}"
+    assert not out.exists(), "nothing may be built from a broken configuration"
+
+
+def test_a_configuration_that_is_not_json_is_named(course_root, tmp_path: Path, capsys) -> None:
+    from cnn_backprop import cli
+
+    root, _ = course_root
+    (root / "otter_config.json").write_text('{"points_possible": 30,}')
+    assert cli.main(["build", "--out", str(tmp_path / "dist")]) == 2
+    err = capsys.readouterr().err
+    assert "otter_config.json: not valid JSON" in err and "line 1" in err
+
+
+def test_grade_and_check_stop_on_a_bad_configuration_too(course_root, tmp_path, capsys) -> None:
+    from cnn_backprop import cli
+
+    root, otter = course_root
+    _plugin(otter)["tie_rule"] = "last"
+    (root / "otter_config.json").write_text(json.dumps(otter))
+    submission = REPO / "tests" / "zoo" / "correct" / "loops.py"
+    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "graded")]) == 2
+    assert cli.main(["check", str(submission)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("tie_rule must be one of 'first', 'all', 'split'") == 2
+    assert not (tmp_path / "graded").exists()

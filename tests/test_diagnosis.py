@@ -31,8 +31,10 @@ import pytest
 from cnn_backprop import FORWARD, QUESTIONS, config, diagnosis, paths
 from cnn_backprop.cases import ConvCase, PoolCase, draw_conv, draw_pool
 from cnn_backprop.checks import TOLERANCE, SubmittedFunction
+from cnn_backprop.handout import public_tests
 from cnn_backprop.sandbox import CallResult, SubmissionError
 from cnn_backprop.suite import load_question, run_question
+from otter.test_files import ExceptionTestFile
 from zoo.mistakes import CORRECT_DIR, DIAGNOSES, MISTAKES, Mistake, submission_source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,6 +169,55 @@ def test_public_cases_name_the_mistake_too(mistake: Mistake) -> None:
     assert not wrong, wrong_messages
     for message in messages:  # the grader's feedback, not the test's bare assertion
         assert "see the handout" in message or "modified its input" in message, message
+
+
+def student_messages(mistake: Mistake) -> dict[str, str]:
+    """The failing checks of the students' copy of the public tests, run as in a notebook.
+
+    The copy is exactly what the build writes to ``tests/`` (its own ``check`` and table of
+    mistakes); the function is the student's own, called in process by Otter's test runner.
+    """
+    fn = load_function(submission_source(mistake), mistake.function)
+    text = public_tests()[f"{mistake.function}.py"]
+    tf = ExceptionTestFile.from_string(text, path=f"tests/{mistake.function}.py")
+    tf.run({mistake.function: fn, **forward_functions()})
+    return {r.test_case.name: r.message for r in tf.test_case_results if not r.passed}
+
+
+def grader_messages(mistake: Mistake) -> dict[str, str]:
+    """The grader's messages for the same public cases (through ``SubmittedFunction``)."""
+    fn = load_function(submission_source(mistake), mistake.function)
+    function = SubmittedFunction(InProcessSandbox({mistake.function: fn}), mistake.function)
+    env = {mistake.function: function, **forward_functions()}
+    files = paths.suite_files(mistake.function)[:1]
+    tf = run_question(load_question(mistake.function, files=files), env, 0)
+    return {r.test_case.name: r.message for r in tf.test_case_results if not r.passed}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
+def test_students_public_tests_name_the_cause_as_the_grader_does(mistake: Mistake) -> None:
+    """Locally, a student's failing public test names the same cause as Gradescope would."""
+    mine, grader = student_messages(mistake), grader_messages(mistake)
+    assert set(mine) == set(grader), (mine, grader)  # the same checks fail
+    for case_name, message in mine.items():
+        stated = causes_in(message, mistake.function)
+        assert stated == causes_in(grader[case_name], mistake.function), (
+            message,
+            grader[case_name],
+        )
+        assert "see the handout" in message or "See the handout" in message, message
+        assert not stated or stated & EXPECTED[mistake.name], message  # never misnamed
+
+
+def test_most_catalogued_mistakes_fail_a_public_test_with_their_cause() -> None:
+    """The public tests catch the common mistakes before Gradescope does, and say which."""
+    named = [m.name for m in MISTAKES if any(
+        causes_in(text, m.function) & EXPECTED[m.name] or "modified its input" in text
+        for text in student_messages(m).values()
+    )]  # fmt: skip
+    missed = sorted({m.name for m in MISTAKES} - set(named))
+    print(f"\npublic tests name {len(named)} of {len(MISTAKES)} catalogued mistakes; not: {missed}")
+    assert not missed
 
 
 def failing_results(mistake: Mistake, seed: int, *, public: bool) -> list[Any]:

@@ -220,6 +220,8 @@ def test_bad_placeholders_and_figures_are_rejected(
         (tmp_path / folder).mkdir()
         for f in (REPO / folder).glob("*.py"):
             (tmp_path / folder / f.name).write_text(f.read_text())
+    for name in ("pyproject.toml", "otter_config.json"):  # the install line, the tie rule
+        (tmp_path / name).write_text((REPO / name).read_text())
     handout = (REPO / "assignment" / "handout.md").read_text()
     monkeypatch.setattr(paths, "_override", tmp_path)
     for old, new, message in [
@@ -232,3 +234,59 @@ def test_bad_placeholders_and_figures_are_rejected(
         (tmp_path / "assignment" / "handout.md").write_text(handout.replace(old, new, 1))
         with pytest.raises(HandoutError, match=message):
             build_notebook()
+
+
+CLEARANCE = 8  # pixels between a weight label and any line but its own (old layout: 3)
+
+
+def test_figure_1_weight_labels_stay_clear_of_other_lines_and_labels() -> None:
+    """Each w_k label sits on its own line only, with room around it: no pile-up at crossings."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        fig = figures.FIGURES["conv_forward"].draw()
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        ax = fig.axes[0]
+        labels = [t for t in ax.texts if re.fullmatch(r"\$w_\d\$", t.get_text())]
+        boxes = [t.get_bbox_patch().get_window_extent(renderer) for t in labels]
+        lines = [ax.transData.transform(np.column_stack(ln.get_data())) for ln in ax.lines]
+    assert len(labels) == len(lines) == 12  # one label per line, drawn in the same order
+    for i, box in enumerate(boxes):
+        for j, other in enumerate(boxes):
+            assert i == j or not box.overlaps(other), (labels[i].get_text(), labels[j].get_text())
+        for j, (a, b) in enumerate(lines):
+            if j != i:
+                points = a + np.linspace(0, 1, 2000)[:, None] * (b - a)
+                dx = np.maximum(np.maximum(box.x0 - points[:, 0], 0), points[:, 0] - box.x1)
+                dy = np.maximum(np.maximum(box.y0 - points[:, 1], 0), points[:, 1] - box.y1)
+                gap = float(np.hypot(dx, dy).min())
+                assert gap >= CLEARANCE, f"label {i} is {gap:.1f} px from line {j}"
+
+
+def test_figure_4_says_which_input_each_value_is_for() -> None:
+    """Every value of dF/dp is labelled with its input, and the rule for reading the row given."""
+    fig = figures.FIGURES["stride_dilation"].draw()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    stride, dilation = figures.examples()["conv_x_stride"], figures.examples()["conv_x_dilation"]
+    widths = [stride["input_length"], dilation["input_length"]]
+    assert [t for t in texts if re.fullmatch(r"\$p_\d\$", t)] == [
+        f"$p_{i}$" for width in widths for i in range(width)
+    ]
+    assert sum("the filter starting at position $i$ gives" in t for t in texts) == 2
+    assert not [t for t in texts if "centre" in t]
+
+
+def test_the_install_line_comes_from_the_installed_metadata_without_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A course folder without the checkout's pyproject.toml states the same versions."""
+    from cnn_backprop.handout import install_line, install_text
+
+    from_checkout, text = install_line(), install_text()
+    monkeypatch.setattr(paths, "_override", tmp_path)
+    assert install_line() == from_checkout
+    assert install_text() == text

@@ -487,3 +487,75 @@ def test_float32_close_to_float64(seed: int) -> None:
         ),
         np.float32,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# (e) the dtype contract: float32 or float64, anything else refused with a clear message
+# ---------------------------------------------------------------------------------------
+
+# every function of the reference, called with (x-like, other, integer arguments)
+CALLS = {
+    "conv1d_forward": lambda x, w: ref.conv1d_forward(x, w),
+    "conv1d_backward_w": lambda x, w: ref.conv1d_backward_w(x, np.ones((1, 1, 4), w.dtype), 3),
+    "conv1d_backward_input": lambda x, w: ref.conv1d_backward_input(
+        np.ones((1, 1, 4), x.dtype), w, 6
+    ),
+    "maxpool1d_forward": lambda x, w: ref.maxpool1d_forward(x, 3, padding=1),
+    "maxpool1d_backward": lambda x, w: ref.maxpool1d_backward(
+        x, np.ones((1, 1, 2), w.dtype), 3, padding=1
+    ),
+}
+REFUSED = [np.int64, np.int32, np.uint8, np.bool_, np.float16, np.complex128]
+
+
+@pytest.mark.parametrize("dtype", REFUSED, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("function", list(CALLS))
+def test_other_dtypes_are_refused_with_a_message_saying_how_to_convert(function, dtype) -> None:
+    x = np.array([1, 5, 2, 0, 3, 4]).reshape(1, 1, 6).astype(dtype)
+    w = np.array([1, 0, 2]).reshape(1, 1, 3).astype(dtype)
+    with pytest.raises(TypeError) as raised:
+        CALLS[function](x, w)
+    message = str(raised.value)
+    assert message.startswith(f"{function}: ")
+    assert "must be a float32 or float64 array" in message
+    assert f"got {np.dtype(dtype).name}" in message and ".astype(np.float64)" in message
+
+
+@pytest.mark.parametrize(
+    "dtypes", [(np.float64, np.float64), (np.float32, np.float32), (np.float32, np.float64)]
+)
+@pytest.mark.parametrize("function", list(CALLS))
+def test_float32_and_float64_are_accepted(function, dtypes) -> None:
+    x = np.array([1, 5, 2, 0, 3, 4]).reshape(1, 1, 6).astype(dtypes[0])
+    w = np.array([1, 0, 2]).reshape(1, 1, 3).astype(dtypes[1])
+    assert np.asarray(CALLS[function](x, w)).dtype in (np.float32, np.float64)
+
+
+ALL_DTYPES = sorted(
+    {np.dtype(t) for t in np.sctypeDict.values() if np.dtype(t).kind in "biufc"}, key=str
+)
+
+
+@pytest.mark.parametrize("dtype", ALL_DTYPES, ids=str)
+def test_the_handouts_advice_works_for_every_input_the_forward_passes_accept(dtype) -> None:
+    """ "Allocate with np.result_type(x, delta)" and "pad the pool with -inf" never break."""
+    x = np.array([1, 5, 2, 0, 3, 4]).reshape(1, 1, 6).astype(dtype)
+    try:
+        ref.maxpool1d_forward(x, 3)
+        ref.conv1d_forward(x, x[:, :, :3])
+    except TypeError:
+        return  # refused with its message (the test above): no advice needed
+    delta = np.ones((1, 1, 2), dtype)
+    assert np.issubdtype(np.result_type(x, delta), np.floating)
+    np.pad(x, ((0, 0), (0, 0), (1, 1)), constant_values=-np.inf)  # no OverflowError
+
+
+def test_hidden_cases_never_draw_another_dtype() -> None:
+    from cnn_backprop.cases import draw_conv, draw_pool
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.int64, np.float16):
+        with pytest.raises(ValueError, match="float32 or float64"):
+            draw_conv(rng, dtype=dtype)
+        with pytest.raises(ValueError, match="float32 or float64"):
+            draw_pool(rng, dtype=dtype)

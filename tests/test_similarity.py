@@ -183,3 +183,29 @@ def test_without_copydetect_it_says_so_and_leaves_no_stale_csv(
     assert 'pip install "cnn-backprop[similarity]"' in result.unavailable
     assert result.pairs == [] and len(result.left_out) == 3
     assert write_csv(result, stale) is None and not stale.exists()
+
+
+def test_independent_notebooks_in_the_handout_are_not_look_alikes(tmp_path: Path) -> None:
+    """Every notebook carries the handout's given cells (forward passes, checker, export
+    cell): only what students wrote may count, so different styles are never flagged."""
+    import ast
+
+    from cnn_backprop.handout import build_notebook
+
+    files = {}
+    for name in STYLES:
+        source = style(name)
+        functions = {
+            n.name: ast.get_source_segment(source, n)
+            for n in ast.parse(source).body
+            if isinstance(n, ast.FunctionDef)
+        }
+        nb = build_notebook()
+        for cell in nb.cells:
+            for function, code in functions.items():
+                if cell.cell_type == "code" and cell.source.startswith(f"def {function}("):
+                    cell.source = code
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        files[name] = tmp_path / f"{name}.ipynb"
+    result = compare({n: submission_code(p) for n, p in files.items()}, THRESHOLD)
+    assert result.compared == sorted(files) and not result.pairs, result.pairs

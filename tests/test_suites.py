@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import sys
 
 import pytest
-from cnn_backprop import QUESTIONS, paths
+from cnn_backprop import QUESTIONS, config
+from cnn_backprop.handout import public_tests
 from cnn_backprop.suite import load_question
+from otter.test_files import ExceptionTestFile
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
@@ -22,20 +25,65 @@ def test_each_question_is_worth_ten_points(question: str) -> None:
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_public_tests_need_nothing_students_lack(question: str) -> None:
-    """They run in the student's kernel: numpy and otter only, no reference, no rng fixture."""
-    public = paths.suite_files(question)[0]
-    tree = ast.parse(public.read_text())
+    """Students' copies run in their kernel: numpy, otter and the standard library only."""
+    text = public_tests()[f"{question}.py"]
+    tree = ast.parse(text)
     imported = {
         alias.name.split(".")[0]
         for node in ast.walk(tree)
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module)])
     }
-    assert imported <= {"numpy", "otter"}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            params = {a.arg for a in node.args.args}
-            assert params <= {question, "conv1d_forward", "maxpool1d_forward"}
+    assert imported - set(sys.stdlib_module_names) == {"numpy", "otter"}
+    tests = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+    assert tests
+    for node in tests:
+        params = {a.arg for a in node.args.args}
+        assert params <= {question, "conv1d_forward", "maxpool1d_forward"}
+
+
+MACHINERY = ("cnn_backprop", "NEEDS", "TIE_RULE", "by_tie_rule", "needs=", "@case", "the build")
+
+
+@pytest.mark.parametrize("rule", config.TIE_RULES)
+def test_public_tests_read_as_a_students_tests(rule: str) -> None:
+    """Specialised to the course: its tie rule's values only, no trace of the build's switches."""
+    others = {
+        "first": ("a + b + c", "a / 2"),  # the other rules' expected values for the tied window
+        "all": ("a / 2", "[[[a, 0.0, b + c"),
+        "split": ("a + b + c", "[[[a, 0.0, b + c"),
+    }[rule]
+    config.use(config.parse({"tie_rule": rule}))
+    try:
+        texts = public_tests()
+    finally:
+        config.use(None)
+    for name, text in texts.items():
+        for word in MACHINERY:
+            assert word not in text, f"{name} shows {word!r}"
+        assert "@test_case(name=" in text
+        ExceptionTestFile.from_string(text)  # Otter reads it
+    pool = texts["maxpool1d_backward.py"]
+    assert not [o for o in others if o in pool], others
+
+
+def test_switched_off_features_leave_no_trace_in_public_tests() -> None:
+    """The note's scope: only the cases without batch, stride, padding, dilation or float32."""
+    config.use(config.parse({"scope": "note"}))
+    try:
+        texts = public_tests()
+    finally:
+        config.use(None)
+    kept = {name: ExceptionTestFile.from_string(text).test_cases for name, text in texts.items()}
+    assert {name: [tc.name for tc in cases] for name, cases in kept.items()} == {
+        "conv1d_backward_w.py": ["note example"],
+        "conv1d_backward_input.py": ["note example"],
+        "maxpool1d_backward.py": ["note example", "many ties"],
+    }
+    for text in texts.values():
+        tests = text[text.index("@test_case") : text.index("# How `check` judges")]
+        for gone in ("float32", "dilation", "padding=", "padding 1", "stride=1"):
+            assert gone not in tests, gone
 
 
 def test_case_names_are_unique_within_a_question() -> None:

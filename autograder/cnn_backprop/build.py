@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,25 @@ from .handout import NOTEBOOK, build_notebook, public_tests, write_student_folde
 REQUIREMENTS = "numpy>=1.24\nnbformat>=5.9\n"
 
 
+class BuildError(RuntimeError):
+    """A step of the build failed; the message says which step and why."""
+
+
+def _otter(args: list[str], what: str, cwd: Path | None = None) -> None:
+    """Run ``python -m otter ARGS``; a failure becomes a BuildError with Otter's last words."""
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "otter", *args],
+            cwd=cwd, check=True, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    except subprocess.CalledProcessError as exc:
+        said = [line for line in (exc.stderr or exc.stdout or "").splitlines() if line.strip()]
+        last = said[-1] if said else f"exit code {exc.returncode}"
+        raise BuildError(f"{what} failed: {last}") from None
+    except subprocess.TimeoutExpired:
+        raise BuildError(f"{what} did not finish within 10 minutes") from None
+
+
 def build_autograder_zip(zip_path: Path) -> Path:
     """Make the Gradescope autograder zip with ``otter generate``, then add the bundle."""
     zip_path = zip_path.resolve()
@@ -38,10 +58,10 @@ def build_autograder_zip(zip_path: Path) -> Path:
             (stage / "tests" / filename).write_text(text, encoding="utf-8")
         shutil.copy(root / "otter_config.json", stage / "otter_config.json")
         (stage / "requirements.txt").write_text(REQUIREMENTS)
-        subprocess.run(
-            [sys.executable, "-m", "otter", "generate", "-t", "tests", "-o", str(zip_path),
-             "-c", "otter_config.json", "-r", "requirements.txt"],
-            cwd=stage, check=True, capture_output=True, text=True,
+        _otter(
+            ["generate", "-t", "tests", "-o", str(zip_path), "-c", "otter_config.json",
+             "-r", "requirements.txt"],
+            "otter generate", cwd=stage,
         )  # fmt: skip
     _patch_setup(zip_path)
     bundle = "cnn_backprop/_bundle/"
@@ -95,11 +115,10 @@ def _patch_setup(zip_path: Path) -> None:
 def otter_run(zip_path: Path, submission: Path) -> dict:
     """Grade one file with the real ``otter run``; return its results.json."""
     with tempfile.TemporaryDirectory(prefix="cnn-backprop-otter-") as out:
-        subprocess.run(
-            [sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o", out, "--no-logo",
-             str(submission)],
-            check=True, capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
+        _otter(
+            ["run", "-a", str(zip_path), "-o", out, "--no-logo", str(submission)],
+            f"otter run on {submission.name}",
+        )
         return json.loads((Path(out) / "results.json").read_text())
 
 
@@ -121,26 +140,67 @@ def _differs(a: Path, b: Path) -> bool:
 
 
 def build(out: Path, *, update_template: bool = True) -> int:
-    """Write ``out/student/`` and ``out/autograder.zip``, then self-grade; 0 when both hold."""
+    """Write ``out/student/`` and ``out/autograder.zip``, then self-grade; 0 when both hold.
+
+    A failed check names each case that went wrong and why, and removes the zip: nothing
+    broken is left to upload.  ``student_template/`` is refreshed only from a build that passed.
+    """
     course = config.load()  # a bad value stops the build here, naming the key
     print("course configuration (otter_config.json):\n" + course.describe())
     student = out / "student"
     shutil.rmtree(student, ignore_errors=True)
     write_student_folder(student)
     print(f"handout:    {student}/ ({NOTEBOOK}, cnn_backprop_hw.py, tests/)")
-    zip_path = build_autograder_zip(out / "autograder.zip")
-    print(f"autograder: {zip_path}")
-    with tempfile.TemporaryDirectory(prefix="cnn-backprop-solution-") as tmp:
-        solution = Path(tmp) / NOTEBOOK
-        nbformat.write(build_notebook(solution=True), solution)
-        reference = otter_run(zip_path, solution)
-        blank = otter_run(zip_path, student / NOTEBOOK)
+    zip_path = out / "autograder.zip"
+    try:
+        build_autograder_zip(zip_path)
+        print(f"autograder: {zip_path}")
+        with tempfile.TemporaryDirectory(prefix="cnn-backprop-solution-") as tmp:
+            solution = Path(tmp) / NOTEBOOK
+            nbformat.write(build_notebook(solution=True), solution)
+            reference = otter_run(zip_path, solution)
+            blank = otter_run(zip_path, student / NOTEBOOK)
+    except BaseException:
+        zip_path.unlink(missing_ok=True)  # never leave a zip that was not checked
+        raise
     possible = course.total
     print(f"otter run, reference solution: {reference['score']:g} / {possible:g}")
     print(f"otter run, blank template:     {blank['score']:g} / {possible:g}")
-    ok = reference["score"] == possible > 0 and blank["score"] == 0
+    problems = failed_cases(reference, passing=True) + failed_cases(blank, passing=False)
+    if not (reference["score"] == possible > 0 and blank["score"] == 0) and not problems:
+        problems = ["the scores do not add up to the configured points (see results.json)"]
+    if problems:
+        zip_path.unlink(missing_ok=True)
+        print("build check FAILED: the reference must score full marks and the blank template 0:")
+        for problem in problems:
+            print(f"  {problem}")
+        print(f"{zip_path} was removed; fix the cases above and build again")
+        return 1
     if update_template and sync_template(student):
         print("student_template/ updated from the build: commit it")
-    if not ok:
-        print("build check FAILED: the reference must score full marks and the template zero")
-    return 0 if ok else 1
+    return 0
+
+
+CASE_LINE = re.compile(r"^\s*(✅|❌) (.+?): (.*)$")
+
+
+def failed_cases(results: dict, *, passing: bool) -> list[str]:
+    """What went wrong in one self-graded results.json, one line per case.
+
+    ``passing``: the submission is the reference (every case must pass); else the blank
+    template (every case must fail).
+    """
+    who = "reference solution" if passing else "blank template"
+    problems = []
+    for test in results.get("tests", []):
+        if test.get("name") == "autograder error":
+            problems.append(f"{who}: the autograder failed: {test.get('output', '').strip()}")
+        if test.get("name") not in QUESTIONS:
+            continue
+        for line in str(test.get("output", "")).splitlines():
+            match = CASE_LINE.match(line)
+            if match and (match.group(1) == "❌") == passing:
+                _, case, message = match.groups()
+                why = message if passing else "it passes without any implementation"
+                problems.append(f"{who}, {test['name']}, case {case!r}: {why}")
+    return problems

@@ -88,6 +88,16 @@ class PoolCase:
         return "; ".join(parts)
 
 
+# the contract's dtypes (solutions/reference.py refuses any other, integers included)
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _floating(dtype: type) -> type:
+    if np.dtype(dtype) not in DTYPES:
+        raise ValueError(f"hidden cases are float32 or float64, not {np.dtype(dtype)}")
+    return dtype
+
+
 def _pick(rng: np.random.Generator, value: int | None, low: int, high: int) -> int:
     return int(rng.integers(low, high + 1)) if value is None else value
 
@@ -116,7 +126,7 @@ def draw_conv(
     stride = stride if on("stride") else 1
     padding = padding if on("padding") else 0
     dilation = dilation if on("dilation") else 1
-    dtype = dtype if on("float32") else np.float64
+    dtype = _floating(dtype) if on("float32") else np.float64
     unread = None if unread is None else min(unread, stride - 1)
     n, c_in, c_out = _pick(rng, n, 1, 3), _pick(rng, c_in, 1, 4), _pick(rng, c_out, 1, 4)
     k = _pick(rng, kernel_size, 1, 5)
@@ -158,7 +168,7 @@ def draw_pool(
     c = c if on("channels") else 1
     stride = stride if on("stride") else None
     padding = padding if on("padding") else 0
-    dtype = dtype if on("float32") else np.float64
+    dtype = _floating(dtype) if on("float32") else np.float64
     k = _pick(rng, kernel_size, 1, 4)
     s = k if stride is None else stride
     unread = None if unread is None else min(unread, s - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -62,11 +63,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .report import ran, write_report
 
     course = load()  # a configuration mistake stops here, before anything is graded
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)  # an unwritable --out: said before any probing
     refused = _check_isolation()
     if refused:
         print(f"cnn-backprop grade: {refused}", file=sys.stderr)
         return 2
-    out = Path(args.out)
     try:
         found = discover(args.submissions, out)
     except BatchInputError as exc:
@@ -159,8 +161,10 @@ def _print_table(records: list[dict]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from . import config
     from .grader import check_file
 
+    config.load()
     passed, failed, report = check_file(Path(args.submission))
     print(report)
     print(f"{passed} passed, {failed} failed")
@@ -238,13 +242,51 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_mutants)
 
     args = parser.parse_args(argv)
+    from .build import BuildError
     from .config import ConfigError
+    from .figures import ExampleError
+    from .handout import HandoutError
+    from .paths import ResourceError
+    from .public import PublicTestError
 
     try:
         return int(args.func(args))
     except ConfigError as exc:  # the instructor's configuration: say which key, no traceback
         print(f"cnn-backprop: configuration error: {exc}", file=sys.stderr)
         return 2
+    except (BuildError, HandoutError, PublicTestError, ExampleError, ResourceError) as exc:
+        print(f"cnn-backprop {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the file system said no: one sentence on what to change
+        print(f"cnn-backprop {args.command}: {os_error(exc, args)}", file=sys.stderr)
+        return 1
+
+
+def os_error(exc: OSError, args: argparse.Namespace) -> str:
+    """An OS error as one sentence that says what to fix."""
+    path = exc.filename or exc.filename2
+    why = (exc.strerror or str(exc)).rstrip(".")
+    out = getattr(args, "out", None)
+    if path is not None and out is not None and _within(Path(str(path)), Path(out)):
+        where = "" if Path(str(path)) == Path(out) else f": {path}"
+        return (
+            f"cannot write the output folder {out} ({why}{where}); choose a folder you can "
+            "write to with --out, or make this one writable"
+        )
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left to write {path}; free some disk space and run the command again"
+    if path is None:
+        return f"{why}; check the files and folders this command reads and writes"
+    if isinstance(exc, PermissionError):
+        return f"permission denied on {path}; make it readable (and writable) for you"
+    if isinstance(exc, FileNotFoundError):
+        return f"{path} does not exist; check the path"
+    return f"{why}: {path}; check this path"
+
+
+def _within(path: Path, folder: Path) -> bool:
+    path, folder = path.absolute(), folder.absolute()
+    return path == folder or folder in path.parents or path in folder.parents
 
 
 if __name__ == "__main__":

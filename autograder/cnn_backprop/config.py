@@ -22,7 +22,9 @@ Every key is optional; ``cnn-backprop build`` prints the effective values.
 
 from __future__ import annotations
 
+import difflib
 import json
+import typing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -75,73 +77,67 @@ class CourseConfig:
         return json.dumps(asdict(self) | {"total": self.total}, indent=2)
 
 
+KEYS = tuple(CourseConfig.__dataclass_fields__)  # the plugin block's keys
+
+
 def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
-    """Validate the plugin's configuration block; raise ConfigError naming the bad key."""
+    """Validate the plugin's configuration block; raise ConfigError naming the bad key.
+
+    Everything is checked here, before anything is built or graded: the types and allowed
+    values of every key, and the case names of ``group_points`` against the suites (with the
+    course's features, which may leave a case out).
+    """
     if block in (None, {}):
         return CourseConfig()
     if not isinstance(block, dict):
-        raise ConfigError(f"{where}: the {PLUGIN} configuration must be an object")
-    known = set(CourseConfig.__dataclass_fields__)
+        raise ConfigError(
+            f"{where}: the {PLUGIN} configuration must be an object of keys "
+            f"({', '.join(KEYS)}), got {block!r}"
+        )
     for key in block:
-        if key not in known:
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(sorted(known))})")
+        if key not in KEYS:
+            raise ConfigError(f"{where}: unknown key {key!r} in {PLUGIN}{_known(key, KEYS)}")
     defaults = CourseConfig()
-    tie_rule = block.get("tie_rule", defaults.tie_rule)
-    if tie_rule not in TIE_RULES:
-        raise ConfigError(f"{where}: tie_rule must be one of {TIE_RULES}, got {tie_rule!r}")
+    tie_rule = _choice(block, "tie_rule", TIE_RULES, defaults.tie_rule, where)
     points = dict(defaults.points)
     given = block.get("points", {})
     if not isinstance(given, dict):
-        raise ConfigError(f"{where}: points must map function names to numbers")
+        raise ConfigError(
+            f"{where}: points must map each question ({', '.join(QUESTIONS)}) to a positive "
+            f"number, got {given!r}"
+        )
     for name, value in given.items():
         if name not in QUESTIONS:
-            raise ConfigError(f"{where}: points.{name}: not a question ({', '.join(QUESTIONS)})")
+            raise ConfigError(
+                f"{where}: points.{name}: not a question{_known(name, QUESTIONS, 'questions')}"
+            )
         points[name] = _positive(value, f"{where}: points.{name}")
-    groups = block.get("group_points", {})
-    if not isinstance(groups, dict):
-        raise ConfigError(f"{where}: group_points must map function names to objects")
-    group_points: dict[str, dict[str, float]] = {}
-    for name, weights in groups.items():
-        if name not in QUESTIONS:
-            raise ConfigError(f"{where}: group_points.{name}: not a question")
-        if not isinstance(weights, dict):
-            raise ConfigError(f"{where}: group_points.{name} must map case names to numbers")
-        group_points[name] = {
-            case: _positive(v, f"{where}: group_points.{name}.{case}", zero=True)
-            for case, v in weights.items()
-        }
-    public = block.get("public_tests_count", defaults.public_tests_count)
-    reveal = block.get("reveal_hidden_cases", defaults.reveal_hidden_cases)
-    for key, value in (("public_tests_count", public), ("reveal_hidden_cases", reveal)):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
-    visibility = block.get("hidden_visibility", defaults.hidden_visibility)
-    if visibility not in VISIBILITIES:
-        raise ConfigError(f"{where}: hidden_visibility must be one of {VISIBILITIES}")
-    scope = block.get("scope", defaults.scope)
-    if scope not in SCOPES:
-        raise ConfigError(f"{where}: scope must be one of {SCOPES}, got {scope!r}")
+    public = _flag(block, "public_tests_count", defaults.public_tests_count, where)
+    reveal = _flag(block, "reveal_hidden_cases", defaults.reveal_hidden_cases, where)
+    visibility = _choice(
+        block, "hidden_visibility", VISIBILITIES, defaults.hidden_visibility, where
+    )
+    scope = _choice(block, "scope", SCOPES, defaults.scope, where)
     features = dict.fromkeys(FEATURES, scope == "full")
     given_features = block.get("features", {})
     if not isinstance(given_features, dict):
-        raise ConfigError(f"{where}: features must map feature names to true or false")
+        raise ConfigError(
+            f"{where}: features must map feature names ({', '.join(FEATURES)}) to true or "
+            f"false, got {given_features!r}"
+        )
     for name, value in given_features.items():
         if name not in FEATURES:
-            raise ConfigError(f"{where}: features.{name}: unknown ({', '.join(FEATURES)})")
+            raise ConfigError(
+                f"{where}: features.{name}: unknown feature{_known(name, FEATURES, 'features')}"
+            )
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
         features[name] = value
-    isolation = block.get("min_isolation", defaults.min_isolation)
-    if isolation not in ISOLATION_LEVELS:
-        raise ConfigError(
-            f"{where}: min_isolation must be one of {ISOLATION_LEVELS}, got {isolation!r}"
-        )
-    not_derived = block.get("gradients_not_derived", defaults.gradients_not_derived)
-    if not_derived not in NOT_DERIVED_POLICIES:
-        raise ConfigError(
-            f"{where}: gradients_not_derived must be one of {NOT_DERIVED_POLICIES}, "
-            f"got {not_derived!r}"
-        )
+    group_points = _group_points(block.get("group_points", {}), features, public, where)
+    isolation = _choice(block, "min_isolation", ISOLATION_LEVELS, defaults.min_isolation, where)
+    not_derived = _choice(
+        block, "gradients_not_derived", NOT_DERIVED_POLICIES, defaults.gradients_not_derived, where
+    )
     threshold = block.get("similarity_threshold", defaults.similarity_threshold)
     if (
         isinstance(threshold, bool)
@@ -167,11 +163,79 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
     )
 
 
+def _group_points(
+    groups: Any, features: dict[str, bool], public: bool, where: str
+) -> dict[str, dict[str, float]]:
+    """``group_points``, checked against the suites' declared cases and the course's features."""
+    from .suite import declared_cases  # the suites declare the case names (read, not run)
+
+    if not isinstance(groups, dict):
+        raise ConfigError(
+            f"{where}: group_points must map questions ({', '.join(QUESTIONS)}) to objects "
+            f'of case weights, e.g. {{"maxpool1d_backward": {{"ties": 2}}}}, got {groups!r}'
+        )
+    group_points: dict[str, dict[str, float]] = {}
+    for name, weights in groups.items():
+        key = f"{where}: group_points.{name}"
+        if name not in QUESTIONS:
+            raise ConfigError(f"{key}: not a question{_known(name, QUESTIONS, 'questions')}")
+        if not isinstance(weights, dict):
+            raise ConfigError(
+                f'{key} must map case names to numbers, e.g. {{"ties": 2}}, got {weights!r}'
+            )
+        cases = {c.name: c for c in declared_cases(name)}
+        kept = {n: c for n, c in cases.items() if all(features[f] for f in c.needs)}
+        group_points[name] = {}
+        for case, value in weights.items():
+            if case not in cases:
+                raise ConfigError(
+                    f"{key}.{case}: no such case{_known(case, list(kept), f'{name} has')}"
+                )
+            off = [f for f in cases[case].needs if not features[f]]
+            if off:
+                raise ConfigError(
+                    f"{key}.{case}: this case is left out because features.{off[0]} is false; "
+                    "remove its weight or turn the feature on"
+                )
+            group_points[name][case] = _positive(value, f"{key}.{case}", zero=True)
+        total = sum(
+            group_points[name].get(n, c.points) * (c.hidden or public) for n, c in kept.items()
+        )
+        if total <= 0:
+            raise ConfigError(f"{key}: every case of {name} weighs 0; give one a positive weight")
+    return group_points
+
+
+def _known(value: str, allowed: Any, label: str = "known") -> str:
+    """`` (known: a, b, c)``, with a suggestion when ``value`` looks like a typo of one."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(str(value), allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f" ({label}: {', '.join(allowed)}){hint}"
+
+
+def _choice(block: dict[str, Any], key: str, allowed: tuple[str, ...], default: str, where: str):
+    value = block.get(key, default)
+    if value not in allowed:
+        raise ConfigError(
+            f"{where}: {key} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}"
+        )
+    return value
+
+
+def _flag(block: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    value = block.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be true or false, got {value!r}")
+    return value
+
+
 def _positive(value: Any, key: str, zero: bool = False) -> float:
+    kind = "a non-negative number" if zero else "a positive number"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{key} must be a number, got {value!r}")
-    if value < 0 or (value == 0 and not zero):
-        raise ConfigError(f"{key} must be {'non-negative' if zero else 'positive'}, got {value}")
+        raise ConfigError(f"{key} must be {kind}, got {value!r}")
+    if value < 0 or (value == 0 and not zero) or value != value or value == float("inf"):
+        raise ConfigError(f"{key} must be {kind}, got {value}")
     return float(value)
 
 
@@ -185,11 +249,91 @@ def plugin_block(otter_config: dict[str, Any]) -> Any:
     return {}
 
 
+def check_otter_keys(otter: dict[str, Any], where: str = "otter_config.json") -> None:
+    """Otter's own keys: known names, the types Otter declares, and what this homework needs.
+
+    Otter itself ignores a misspelt key and accepts any value, so a typo (``show_hiden``) or a
+    string where a number belongs would only surface while grading, or never.
+    """
+    from otter.run import AutograderConfig  # Otter's declared keys and their types
+
+    hints = typing.get_type_hints(AutograderConfig)
+    known = [k for k in AutograderConfig({})._get_names_to_attrs() if k in hints]
+    for key, value in otter.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r}{_known(key, known, 'Otter keys')}")
+        if not _fits(value, hints[key]):
+            raise ConfigError(f"{where}: {key} must be {_kind(hints[key])}, got {value!r}")
+    if otter.get("lang", "python") != "python":
+        raise ConfigError(f'{where}: lang must be "python": this homework is graded in Python')
+    plugins = otter.get("plugins", [])
+    names = [e if isinstance(e, str) else next(iter(e), "") for e in plugins if e]
+    if names.count(PLUGIN) != 1:
+        found = f"found {names}" if names else "it lists none"
+        raise ConfigError(
+            f'{where}: plugins must list "{PLUGIN}" exactly once (the grading of this '
+            f"homework); {found}"
+        )
+    for entry in plugins:
+        if isinstance(entry, dict) and len(entry) != 1:
+            raise ConfigError(f"{where}: each entry of plugins is a name or {{name: config}}")
+    possible = otter.get("points_possible")
+    if possible is not None and possible <= 0:
+        raise ConfigError(f"{where}: points_possible must be a positive number, got {possible}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a JSON value has the type of one of Otter's annotations."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any:
+        return True
+    if origin is typing.Union:
+        return any(_fits(value, a) for a in args)
+    if origin is typing.Literal:
+        return value in args
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint in (int, float):
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return numeric and (hint is float or isinstance(value, int))
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list:
+        return isinstance(value, list) and all(_fits(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(_fits(v, args[1]) for v in value.values())
+    return True
+
+
+def _kind(hint: Any) -> str:
+    """An annotation in words: ``true or false``, ``a number or null``, ``one of 'python', 'r'``."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Union:
+        literals = [a for a in args if typing.get_origin(a) is typing.Literal]
+        if literals and len(literals) == len(args):
+            return "one of " + ", ".join(repr(typing.get_args(a)[0]) for a in literals)
+        words = list(dict.fromkeys(_kind(a) for a in args if a is not type(None)))
+        if {"an integer", "a number"} <= set(words):
+            words.remove("an integer")
+        text = " or ".join(words)
+        return text + " or null" if type(None) in args else text
+    return {
+        bool: "true or false",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+    }.get(hint, "a list" if origin is list else "an object" if origin is dict else str(hint))
+
+
 def read_otter_config() -> dict[str, Any]:
     path = paths.root() / "otter_config.json"
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -201,20 +345,24 @@ _current: CourseConfig | None = None
 
 
 def load() -> CourseConfig:
-    """The course configuration from ``otter_config.json`` (cached; ``use`` overrides it)."""
+    """The course configuration from ``otter_config.json`` (cached; ``use`` overrides it).
+
+    Raises ConfigError, naming the key and what it allows, for any mistake in the file.
+    """
     global _current
     if _current is None:
         otter = read_otter_config()
+        check_otter_keys(otter)
         block = plugin_block(otter)
         if isinstance(block, dict) and "hidden_visibility" not in block:
             # unset: follow Otter's own show_hidden, as Otter would
             shown = "after_published" if otter.get("show_hidden") else "hidden"
             block = {**block, "hidden_visibility": shown}
-        course = parse(block)
+        course = parse(block, where=f"otter_config.json, plugins, {PLUGIN}")
         possible = otter.get("points_possible")
         if possible is not None and abs(float(possible) - course.total) > 1e-9:
             raise ConfigError(
-                f"otter_config.json: points_possible is {possible} but the questions' points "
+                f"otter_config.json: points_possible is {possible:g} but the questions' points "
                 f"add up to {course.total:g}; make them equal (Otter rescales scores to it)"
             )
         _current = course

@@ -36,11 +36,13 @@ from .cases import ConvCase, PoolCase
 __all__ = [
     "CAUSES",
     "CONCLUSION",
+    "PRECISION_BANDS",
     "SECTIONS",
     "TIE_RULES",
     "Cause",
     "cause_of",
     "cite",
+    "close",
     "configured_tie_rule",
     "diagnose",
     "diagnose_error",
@@ -48,7 +50,9 @@ __all__ = [
     "explain_causes",
     "explain_error",
     "explain_error_causes",
+    "likely_cause",
     "pointer",
+    "shape_readings",
     "transforms",
 ]
 
@@ -784,7 +788,7 @@ def transforms(function: str) -> list[tuple[str, Transform]]:
 # Matching.
 
 
-def _close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
+def close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
     """The grader's criterion, measured against the larger of the two arrays' scales."""
     if a.shape != b.shape:
         return False
@@ -797,7 +801,7 @@ def _close(a: np.ndarray, b: np.ndarray, tolerance: float) -> bool:
 # Relative errors that rounding to a lower precision leaves on these sizes (a few dozen
 # terms per sum): float32 ~1e-7, float16 ~1e-3.  No structural mistake errs by so little
 # except by an unlikely coincidence, and the transforms are tried first.
-_PRECISION_BANDS = (("precision-32", 1e-5), ("precision-16", 5e-3))
+PRECISION_BANDS = (("precision-32", 1e-5), ("precision-16", 5e-3))
 
 
 def _precision(answer: np.ndarray, expected: np.ndarray, tolerance: float) -> str | None:
@@ -807,7 +811,7 @@ def _precision(answer: np.ndarray, expected: np.ndarray, tolerance: float) -> st
     error = float(np.abs(answer - expected).max()) / scale
     if error <= tolerance:
         return None
-    return next((key for key, band in _PRECISION_BANDS if band > tolerance and error <= band), None)
+    return next((key for key, band in PRECISION_BANDS if band > tolerance and error <= band), None)
 
 
 def _named(function: str, keys: list[str]) -> list[Cause]:
@@ -851,9 +855,9 @@ def diagnose(
     if np.isfinite(answer).all():
         for key, transform in _TRANSFORMS[function]:
             wrong = transform(case, rule)
-            if wrong is None or _close(wrong, expected, tolerance):
+            if wrong is None or close(wrong, expected, tolerance):
                 continue  # not applicable here, or this case cannot tell it from a right answer
-            if _close(answer, wrong, tolerance):
+            if close(answer, wrong, tolerance):
                 matched.append(key)
     if not matched:
         precision = _precision(answer, expected, tolerance)
@@ -861,7 +865,7 @@ def diagnose(
     # what the shape shows is true whatever the values: say it too, after any value match,
     # unless a value match already says it
     implied = {_IMPLIED_SHAPE.get(key) for key in matched}
-    matched += [key for key in _shape_readings(function, case, answer.shape) if key not in implied]
+    matched += [key for key in shape_readings(function, case, answer.shape) if key not in implied]
     return _named(function, matched)
 
 
@@ -875,7 +879,7 @@ _IMPLIED_SHAPE = {
 }
 
 
-def _shape_readings(function: str, case: Case, shape: tuple[int, ...]) -> list[str]:
+def shape_readings(function: str, case: Case, shape: tuple[int, ...]) -> list[str]:
     """What a wrong shape says about the code, from the case's dimensions alone."""
     if isinstance(case, ConvCase):
         n, c_in, width = case.x.shape
@@ -978,7 +982,7 @@ def diagnose_error(function: str, case: Case, message: str) -> list[Cause]:
 # Sentences.
 
 
-def _likely(causes: list[Cause], *, detail: str = "") -> str:
+def likely_cause(causes: list[Cause], *, detail: str = "") -> str:
     parts = [f"{c.says}{detail}; {cite(c.anchor)}" for c in causes]
     if len(parts) == 1:
         return f"Likely cause: {parts[0]}."
@@ -1046,7 +1050,7 @@ def explain_causes(
         and returned_dtype != str(case.x.dtype)
     ):
         detail = f" (your function returned {returned_dtype} for {case.x.dtype} inputs)"
-    return _likely(causes, detail=detail), causes
+    return likely_cause(causes, detail=detail), causes
 
 
 def pointer(function: str) -> str:
@@ -1062,4 +1066,4 @@ def explain_error(function: str, case: Case, message: str) -> str | None:
 def explain_error_causes(function: str, case: Case, message: str) -> tuple[str | None, list[Cause]]:
     """``explain_error``'s line (None: nothing certain), and the causes it names."""
     causes = diagnose_error(function, case, message)
-    return (_likely(causes) if causes else None), causes
+    return (likely_cause(causes) if causes else None), causes

@@ -264,15 +264,18 @@ def _conv_forward() -> Figure:
     ex = examples()["conv_x"]
     width, k = ex["input_length"], ex["w"].shape[-1]
     outputs = width - k + 1
-    gap = 1.4  # horizontal spacing of the boxes, wider than a box so the labels fit
-    top, bottom = 3.2, 0.0
+    # horizontal spacing of the boxes: twice a box, so that a label a quarter of the way along
+    # its line stays clear of the vertical w1 lines beside it and of the lines it crosses
+    gap = 1.8
+    top, bottom = 3.8, 0.0
     fig, ax = _canvas(-3.4, (width - 1) * gap + 3.6, -1.1, top + 1.4)
     for i in range(width):
         _box(ax, i * gap, top, f"$p_{i}$", size=12)
     for j in range(outputs):
         _box(ax, (j + 1) * gap, bottom, f"$z_{j}$", size=12, face="#F4F4F4")
-    # labels sit at a different height for each tap, so that crossing lines never share one
-    along = {0: 0.2, 1: 0.5, 2: 0.8}
+    # each tap's labels sit at their own height, away from the crossings (halfway down, where
+    # a w0 line meets a w2 line) and from the fans of lines at the boxes
+    along = {0: 0.27, 1: 0.5, 2: 0.73}
     for j in range(outputs):
         for tap in range(k):
             x_a, y_a = (j + tap) * gap, top - 0.45
@@ -433,7 +436,7 @@ def _conv_grad_input() -> Figure:
 def _conv_stride_dilation() -> Figure:
     """Stride inserts zeros between the deltas; dilation leaves gaps in the flipped filter."""
     st, dil = examples()["conv_x_stride"], examples()["conv_x_dilation"]
-    fig, ax = _canvas(-7.4, 16.4, -11.3, 1.3)
+    fig, ax = _canvas(-7.4, 18.4, -11.6, 1.3)
     _panel(ax, st, y0=0.0, position=3, title="(a) stride")
     _panel(ax, dil, y0=-7.6, position=2, title="(b) dilation")
     return fig
@@ -504,8 +507,8 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
         fontsize=10.5,
     )
     y -= row
-    _label(ax, -0.8, y, r"$\partial F/\partial \mathbf{p}$ (each at its window's centre)")
-    centre = (span - 1) / 2
+    _label(ax, -0.8, y, r"$\partial F/\partial \mathbf{p}$")
+    centre = (span - 1) / 2  # each value sits under the middle of the filter that makes it
     for i, v in enumerate(out):
         here = i == position
         _box(
@@ -517,6 +520,7 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
             edge="#B8860B" if here else "#333333",
             lw=1.8 if here else 1.0,
         )
+        ax.text(i + centre, y - 0.68, f"$p_{i}$", ha="center", va="center", fontsize=9, color=GREY)
     ax.annotate(
         "",
         xy=(position + centre, y + 0.5),
@@ -526,7 +530,8 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
     ax.text(
         len(out) - 1 + centre + 0.7,
         y,
-        f"one value per position of the filter: {len(out)} inputs",
+        r"the filter starting at position $i$ gives $\partial F/\partial p_i$"
+        rf" (drawn: $i = {position}$)",
         ha="left",
         va="center",
         fontsize=9.5,

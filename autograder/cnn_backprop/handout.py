@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from . import FORWARD, QUESTIONS, config, figures, paths
-from .suite import suite_source
+from .public import render as render_public
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
 MODULE = "cnn_backprop_hw.py"
@@ -155,10 +155,107 @@ def scope_text() -> str:
     return "\n".join(lines)
 
 
+# What students install: these packages at the versions pyproject.toml gives them (one source
+# for the instructor's and the students' versions), and a Jupyter front end for the notebook.
+# `otter check` runs a .py file in a Jupyter kernel too: the .py route needs ipykernel, which
+# JupyterLab brings.
+STUDENT_PACKAGES = ("numpy", "otter-grader")
+FRONT_END = "jupyterlab"
+KERNEL_ONLY = "ipykernel"
+
+
+def project_requirements() -> tuple[dict[str, str], str]:
+    """The project's dependencies (name -> version spec, extras dropped) and requires-python.
+
+    From ``pyproject.toml`` in the checkout (read with a regular expression: ``tomllib`` is not
+    in Python 3.10's standard library), else from the installed distribution's metadata,
+    which carries the same facts (a course folder without the checkout's pyproject.toml).
+    """
+    path = paths.root() / "pyproject.toml"
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", text, re.M | re.S)
+        python = re.search(r'^requires-python\s*=\s*"([^"]+)"', text, re.M)
+        if block is None or python is None:
+            raise HandoutError(f"{path}: cannot find dependencies and requires-python")
+        listed = re.findall(r'^\s*"([^"]+)"', block.group(1), re.M)
+        requires_python = python.group(1)
+    else:
+        from importlib import metadata
+
+        try:
+            listed = [r for r in metadata.requires("cnn-backprop") or [] if ";" not in r]
+            requires_python = metadata.metadata("cnn-backprop")["Requires-Python"]
+        except metadata.PackageNotFoundError:
+            raise HandoutError(
+                f"no pyproject.toml in {paths.root()} and cnn-backprop is not installed: "
+                "install it from the checkout with `pip install -e .`"
+            ) from None
+    specs = {}
+    for requirement in listed:
+        found = re.match(r"([A-Za-z0-9_.-]+)(?:\[[^]]*\])?(.*)", requirement.strip())
+        if found:
+            specs[found.group(1).lower()] = found.group(2).strip()
+    return specs, requires_python
+
+
+def python_versions(spec: str) -> str:
+    """``>=3.10,<3.14`` as ``3.10 to 3.13``."""
+    low = re.search(r">=\s*3\.(\d+)", spec)
+    high = re.search(r"<\s*3\.(\d+)", spec)
+    if low is None:
+        raise HandoutError(f"pyproject.toml: requires-python {spec!r} has no lower bound")
+    if high is None:
+        return f"3.{low.group(1)} or newer"
+    return f"3.{low.group(1)} to 3.{int(high.group(1)) - 1}"
+
+
+def install_line(jupyter: str = FRONT_END) -> str:
+    """The one command a student runs to install what the handout needs.
+
+    ``jupyter``: ``jupyterlab`` (the notebook, and the .py route too) or ``ipykernel`` (enough
+    for the .py route: ``otter check`` runs the file in a kernel).
+    """
+    specs, _ = project_requirements()
+    missing = [p for p in STUDENT_PACKAGES if p not in specs]
+    if missing:
+        raise HandoutError(f"pyproject.toml does not list {missing}")
+    packages = [f'"{p}{specs[p]}"' if specs[p] else p for p in STUDENT_PACKAGES]
+    return "python -m pip install " + " ".join([*packages, jupyter])
+
+
+def install_text() -> str:
+    """The handout's setup paragraph: the Python versions and the one install line."""
+    _, python = project_requirements()
+    return (
+        f"You need **Python {python_versions(python)}** (the code uses type hints such as "
+        "`int | None`, new in Python 3.10) and a few packages, installed with one line in a "
+        "terminal (inside a virtual environment if you use one):\n\n"
+        f"```bash\n{install_line()}\n```\n\n"
+        "NumPy runs your code and the finite-difference self-checks; Otter-Grader runs the "
+        "public tests (`grader.check`) and makes your submission zip; JupyterLab opens this "
+        "notebook and gives Otter the Python kernel it runs the tests in. Nothing else is "
+        "needed: the figures are inside the notebook."
+    )
+
+
 def gradcheck_source() -> str:
     text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
     kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
     return "\n".join(kept).strip() + "\n"
+
+
+def export_cell() -> str:
+    """The submission cell: ``assignment/export.py`` and its call (in Jupyter only)."""
+    text = (paths.root() / "assignment" / "export.py").read_text(encoding="utf-8")
+    return (
+        "# Given: making your submission zip.  Save the notebook first (File > Save, or\n"
+        "# Ctrl+S), then run this cell.\n"
+        + text.strip()
+        + "\n\n\n"
+        + 'if __name__ == "__main__":  # in Jupyter; the autograder never makes a zip\n'
+        + f'    export_submission("{NOTEBOOK}")\n'
+    )
 
 
 def setup_cell() -> str:
@@ -180,10 +277,7 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
         "selfcheck": lambda q: f"gradcheck_{q}({q})",
         "check": lambda q: f'grader.check("{q}")',
-        "export": lambda _: (
-            "# Save the notebook first, then run this cell to make your zip.\n"
-            "grader.export(pdf=False)"
-        ),
+        "export": lambda _: export_cell(),
     }
     text = (paths.root() / "assignment" / "handout.md").read_text(encoding="utf-8")
     cells: list[nbformat.NotebookNode] = []
@@ -214,6 +308,10 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         kind, arg = match.group(1), match.group(2)
         if kind == "scope":  # what the hidden tests use: stated from the course configuration
             markdown.append(scope_text())
+            seen.setdefault(kind, []).append("")
+            continue
+        if kind == "install":  # Python versions and packages, from pyproject.toml
+            markdown.append(install_text())
             seen.setdefault(kind, []).append("")
             continue
         if kind == "figure":
@@ -265,12 +363,16 @@ def build_module(*, solution: bool = False) -> str:
     """The ``.py`` route: forward passes, the checker and the three stubs in one module."""
     ref = ReferenceSource()
     given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
+    _, python = project_requirements()
     header = (
         '"""Homework: backpropagation for CNNs, the plain-Python route.\n\n'
-        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE,\n"
-        "then run `python cnn_backprop_hw.py` (finite-difference self-checks) and\n"
-        "`otter check cnn_backprop_hw.py` (the public tests, from this folder).  Submit this\n"
-        'file on Gradescope.\n"""\n\n'
+        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE.\n\n"
+        f"Setup: Python {python_versions(python)}, and in a terminal:\n\n"
+        f"    {install_line(KERNEL_ONLY)}\n\n"
+        f"Then, in this folder: `python {MODULE}` runs the finite-difference self-checks\n"
+        "(one summary line per function; the exit code is 1 if one fails), and\n"
+        f"`otter check {MODULE}` runs the public tests (in `tests/`).  Submit this file on\n"
+        'Gradescope.\n"""\n\n'
         "from __future__ import annotations\n\n"
     )
     checker = gradcheck_source()
@@ -282,14 +384,19 @@ def build_module(*, solution: bool = False) -> str:
         "# ---- Given: the finite-difference gradient checker ----\n" + body.strip(),
         "# ---- Your answers ----\n\n"
         + "\n\n\n".join(ref.solution(q, given) if solution else ref.stub(q) for q in QUESTIONS),
-        'if __name__ == "__main__":\n' + "".join(f"    gradcheck_{q}({q})\n" for q in QUESTIONS),
+        'if __name__ == "__main__":  # not when the autograder loads this file\n'
+        "    import sys\n\n"
+        "    sys.exit(self_check({" + ", ".join(f'"{q}": {q}' for q in QUESTIONS) + "}))\n",
     ]
     return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
 
 
 def public_tests() -> dict[str, str]:
     """The public test files as students get them: ``tests/<question>.py``."""
-    return {f"{q}.py": suite_source(paths.suite_files(q)[0]) for q in QUESTIONS}
+    return {
+        f"{q}.py": render_public(q, paths.suite_files(q)[0].read_text(encoding="utf-8"))
+        for q in QUESTIONS
+    }
 
 
 def write_student_folder(out: Path) -> list[Path]:

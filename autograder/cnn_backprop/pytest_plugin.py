@@ -66,13 +66,3 @@ def rng(request: pytest.FixtureRequest) -> Any:
     question = str(request.module.__dict__.get("name", request.module.__name__))
     label = request.node.originalname.removeprefix("test_")
     return case_rng(request.config.getoption("--grading-seed"), question, label)
-
-
-@pytest.fixture(autouse=True)
-def _course_tie_rule(request: pytest.FixtureRequest) -> None:
-    """Public suites state the tie rule in a constant: give them the course's."""
-    module = getattr(request, "module", None)
-    if module is not None and hasattr(module, "TIE_RULE"):
-        from . import config
-
-        module.TIE_RULE = config.load().tie_rule

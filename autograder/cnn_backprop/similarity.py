@@ -88,10 +88,11 @@ def submission_code(path: str | Path) -> str | None:
 
 
 def boilerplate_code() -> str:
-    """Everything the handout gives students: the ``.py`` module and the notebook's setup."""
+    """Everything the handout gives students: the ``.py`` module, the notebook's setup and
+    its export cell (a hundred given lines that every notebook submission carries)."""
     from . import handout
 
-    return handout.build_module() + "\n\n" + handout.setup_cell()
+    return "\n\n".join([handout.build_module(), handout.setup_cell(), handout.export_cell()])
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,15 @@ A suite file is a plain pytest module whose tests take the student's function by
 name (``def test_ties(maxpool1d_backward, rng): ...``).  Each test is also registered as a case
 of Otter's exception-based format, so the same file runs under pytest, under Otter, and under
 ``cnn-backprop grade``, which fills the parameters from its own namespace.
+
+The public file of a question is graded as students get it: specialised to the course
+(:func:`cnn_backprop.public.render`: the cases of switched-off features dropped, the tie rule's
+expected values written in), so the public tests count exactly as they run in the notebook.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -35,17 +38,23 @@ class DiagnosedResult(TestCaseResult):
 
 
 def case(
-    points: float, *, hidden: bool = True, needs: tuple[str, ...] = ()
+    points: float,
+    *,
+    hidden: bool = True,
+    needs: tuple[str, ...] = (),
+    name: str | None = None,
 ) -> Callable[[Callable[..., None]], Callable]:
     """Register a pytest test function as a case of this file's Otter question.
 
     The function is returned unchanged (pytest collects it); Otter finds the ``test_case``
     stored next to it in the module's globals.  ``needs``: the course features (see
-    ``config.FEATURES``) the case is about; it is dropped when one of them is off.
+    ``config.FEATURES``) the case is about; it is dropped when one of them is off.  ``name``:
+    the case's name (default: the function's, without ``test_``), as feedback and
+    ``group_points`` know it.
     """
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
-        label = func.__name__.removeprefix("test_")
+        label = name or func.__name__.removeprefix("test_")
         otter_case = test_case(name=label, points=points, hidden=hidden)(func)
         otter_case.needs = tuple(needs)
         func.__globals__[f"_otter_case_{label}"] = otter_case
@@ -54,19 +63,61 @@ def case(
     return register
 
 
+def by_tie_rule(**expected: Any) -> Any:
+    """The value for the course's tie rule: ``by_tie_rule(first=..., all=..., split=...)``.
+
+    Public tests use it for expected values that depend on the rule; the students' copy has
+    only the course's value written in (see :mod:`cnn_backprop.public`).
+    """
+    if sorted(expected) != sorted(config.TIE_RULES):
+        raise TypeError(f"by_tie_rule needs one value per rule: {', '.join(config.TIE_RULES)}")
+    return expected[config.load().tie_rule]
+
+
+@dataclass(frozen=True)
+class DeclaredCase:
+    """A case as its suite file declares it (read from the source, never run)."""
+
+    name: str
+    points: float
+    hidden: bool
+    needs: tuple[str, ...]
+
+
+def declared_cases(question: str) -> list[DeclaredCase]:
+    """Every case the public and hidden files of ``question`` declare with ``@case(...)``."""
+    found = []
+    for path in paths.suite_files(question):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and getattr(deco.func, "id", "") == "case":
+                    kw = {k.arg: ast.literal_eval(k.value) for k in deco.keywords}
+                    points = ast.literal_eval(deco.args[0]) if deco.args else kw["points"]
+                    name = kw.get("name") or node.name.removeprefix("test_")
+                    needs = tuple(kw.get("needs", ()))
+                    found.append(DeclaredCase(name, points, kw.get("hidden", True), needs))
+    return found
+
+
 def load_question(question: str, files: list[Path] | None = None) -> ExceptionTestFile:
     """One Otter test file per question: its public cases, then its hidden cases."""
+    from .public import render  # the public file as students have it
+
     files = files or paths.suite_files(question)
     merged: list[TestCase] = []
     course = config.load()
     for path in files:
-        text = suite_source(path)
+        text = path.read_text(encoding="utf-8")
+        public = path.parent.name == "public"
+        if public:  # specialised to the course: only its cases, its tie rule
+            text = render(question, text, mistakes=False)
         tf = ExceptionTestFile.from_string(text, path=str(path))
         if tf.name != question:
             raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
-        needs = public_needs(text)
         for tc in tf.test_cases:
-            required = getattr(tc.body, "needs", None) or needs.get(tc.name, ())
+            required = getattr(tc.body, "needs", ())
             unknown = set(required) - set(config.FEATURES)
             if unknown:
                 raise ValueError(f"{path}: case {tc.name!r} needs unknown features {unknown}")
@@ -102,47 +153,6 @@ def course_points(question: str, cases: list[TestCase], course: config.CourseCon
         raise config.ConfigError(f"otter_config.json: {question} has no case worth points")
     scale = course.points[question] / total
     return [replace(tc, points=w * scale) for tc, w in zip(cases, weights, strict=True)]
-
-
-def public_needs(text: str) -> dict[str, tuple[str, ...]]:
-    """A public file's ``NEEDS`` (case name -> features), read without running the file."""
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "NEEDS" for t in node.targets
-        ):
-            return {k: tuple(v) for k, v in ast.literal_eval(node.value).items()}
-    return {}
-
-
-def in_scope(text: str) -> str:
-    """A public file's text without the registrations of the cases the course leaves out."""
-    course = config.load()
-    dropped = {
-        name for name, needs in public_needs(text).items()
-        if not all(course.enabled(f) for f in needs)
-    }  # fmt: skip
-    if not dropped:
-        return text
-    lines = text.splitlines(keepends=True)
-    for node in ast.parse(text).body:
-        call = node.value if isinstance(node, ast.Assign) else None
-        inner = call.func if isinstance(call, ast.Call) else None
-        if isinstance(inner, ast.Call) and any(
-            k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value in dropped
-            for k in inner.keywords
-        ):
-            for i in range(node.lineno - 1, node.end_lineno or node.lineno):
-                lines[i] = ""
-    return "".join(lines)
-
-
-TIE_RULE_LINE = re.compile(r'^TIE_RULE = "\w+"', re.MULTILINE)
-
-
-def suite_source(path: Path) -> str:
-    """A suite file's text, with the course's tie rule written in (public tests state it)."""
-    text = in_scope(path.read_text(encoding="utf-8"))
-    return TIE_RULE_LINE.sub(f'TIE_RULE = "{config.load().tie_rule}"', text, count=1)
 
 
 def case_rng(seed: int, question: str, case_name: str) -> np.random.Generator:
