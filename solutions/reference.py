@@ -116,7 +116,7 @@ def conv1d_backward_w(
 
     Returns
     -------
-    dw : ndarray, shape (C_out, C_in, kernel_size)
+    dw : ndarray, shape (C_out, C_in, K)
         ``dL/dw``, summed over the batch.
 
     Examples
@@ -173,7 +173,7 @@ def conv1d_backward_input(
 
     Returns
     -------
-    dx : ndarray, shape (N, C_in, input_length)
+    dx : ndarray, shape (N, C_in, W)
         ``dL/dx``.
 
     Examples

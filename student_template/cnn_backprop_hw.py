@@ -224,6 +224,9 @@ def _check_one(
 def _run(name: str, fn: Callable, seed: int) -> tuple[bool, str]:
     """Check ``fn`` on every configuration of ``name``: (all agree, a one-line summary)."""
     print(f"gradcheck {name}:")
+    if name not in _CASES:  # a question this checker has no configurations for
+        print("  not checked here: gradcheck.py has no configurations for it")
+        return True, "not checked here (no configurations in gradcheck.py)"
     results = []
     for args, kwargs, expected, label in _CASES[name](seed):
         result = _check_one(fn, args, kwargs, expected, label)
@@ -383,7 +386,7 @@ def conv1d_backward_w(
 
     Returns
     -------
-    dw : ndarray, shape (C_out, C_in, kernel_size)
+    dw : ndarray, shape (C_out, C_in, K)
         ``dL/dw``, summed over the batch.
 
     Examples
@@ -429,7 +432,7 @@ def conv1d_backward_input(
 
     Returns
     -------
-    dx : ndarray, shape (N, C_in, input_length)
+    dx : ndarray, shape (N, C_in, W)
         ``dL/dx``.
 
     Examples

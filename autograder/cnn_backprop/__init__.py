@@ -6,7 +6,3 @@ Data flows one way: ``solutions/reference.py`` (spec) -> ``tests/public`` and ``
 """
 
 __version__ = "0.1.0"
-
-# The three questions, named exactly as the functions students implement.
-QUESTIONS = ("conv1d_backward_w", "conv1d_backward_input", "maxpool1d_backward")
-FORWARD = ("conv1d_forward", "maxpool1d_forward")

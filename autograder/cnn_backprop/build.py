@@ -20,7 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import QUESTIONS, config, paths
+from . import paths
+from .course import HANDOUT, Course
 from .handout import NOTEBOOK, build_notebook, public_tests, write_student_folder
 
 REQUIREMENTS = "numpy>=1.24\nnbformat>=5.9\n"
@@ -45,16 +46,18 @@ def _otter(args: list[str], what: str, cwd: Path | None = None) -> None:
         raise BuildError(f"{what} did not finish within 10 minutes") from None
 
 
-def build_autograder_zip(zip_path: Path) -> Path:
-    """Make the Gradescope autograder zip with ``otter generate``, then add the bundle."""
+def build_autograder_zip(course: Course, zip_path: Path) -> Path:
+    """Make the Gradescope autograder zip with ``otter generate``, then add the bundle: the
+    package, and the course files grading reads (reference, suites, configuration, the
+    handout's text for its section titles, the secret)."""
     zip_path = zip_path.resolve()
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    root = paths.root()
-    secret = paths.secret()  # created on first use, so the zip and local grading agree
+    root = course.root
+    secret = course.secret()  # created on first use, so the zip and local grading agree
     with tempfile.TemporaryDirectory(prefix="cnn-backprop-build-") as tmp:
         stage = Path(tmp)
         (stage / "tests").mkdir()
-        for filename, text in public_tests().items():
+        for filename, text in public_tests(course).items():
             (stage / "tests" / filename).write_text(text, encoding="utf-8")
         shutil.copy(root / "otter_config.json", stage / "otter_config.json")
         (stage / "requirements.txt").write_text(REQUIREMENTS)
@@ -68,15 +71,22 @@ def build_autograder_zip(zip_path: Path) -> Path:
     with zipfile.ZipFile(zip_path, "a", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(paths.PACKAGE_DIR.rglob("*.py")):
             rel = path.relative_to(paths.PACKAGE_DIR)
-            if "__pycache__" not in rel.parts and rel.parts[0] != "_bundle":
+            skip = "__pycache__" in rel.parts or rel.parts[0] == "_bundle" or rel in UNSHIPPED
+            if not skip:
                 zf.write(path, f"cnn_backprop/{rel.as_posix()}")
-        zf.write(root / "solutions" / "reference.py", bundle + "solutions/reference.py")
-        for question in QUESTIONS:
-            for suite in paths.suite_files(question):
+        zf.write(root / paths.REFERENCE, bundle + paths.REFERENCE.as_posix())
+        for question in course.names:
+            for suite in course.suite_files(question):
                 zf.write(suite, bundle + suite.relative_to(root).as_posix())
         zf.write(root / "otter_config.json", bundle + "otter_config.json")
+        if (root / HANDOUT).is_file():
+            zf.write(root / HANDOUT, bundle + HANDOUT.as_posix())
         zf.writestr(bundle + paths.SECRET_FILE, secret.decode() + "\n")
     return zip_path
+
+
+# maintainers' tools that read a checkout's test data: not in the zip
+UNSHIPPED = {Path("mutation.py")}
 
 
 SETUP_APPENDIX = """
@@ -122,9 +132,9 @@ def otter_run(zip_path: Path, submission: Path) -> dict:
         return json.loads((Path(out) / "results.json").read_text())
 
 
-def sync_template(student_dir: Path) -> bool:
+def sync_template(course: Course, student_dir: Path) -> bool:
     """Copy the built handout over ``student_template/``; True if anything changed."""
-    template = paths.root() / "student_template"
+    template = course.root / "student_template"
     if template.is_dir() and not _differs(student_dir, template):
         return False
     shutil.rmtree(template, ignore_errors=True)
@@ -139,34 +149,34 @@ def _differs(a: Path, b: Path) -> bool:
     return any(_differs(a / d, b / d) for d in cmp.common_dirs)
 
 
-def build(out: Path, *, update_template: bool = True) -> int:
+def build(course: Course, out: Path, *, update_template: bool = True) -> int:
     """Write ``out/student/`` and ``out/autograder.zip``, then self-grade; 0 when both hold.
 
     A failed check names each case that went wrong and why, and removes the zip: nothing
     broken is left to upload.  ``student_template/`` is refreshed only from a build that passed.
     """
-    course = config.load()  # a bad value stops the build here, naming the key
-    print("course configuration (otter_config.json):\n" + course.describe())
+    print("course configuration (otter_config.json):\n" + course.config.describe())
     student = out / "student"
     shutil.rmtree(student, ignore_errors=True)
-    write_student_folder(student)
+    write_student_folder(course, student)
     print(f"handout:    {student}/ ({NOTEBOOK}, cnn_backprop_hw.py, tests/)")
     zip_path = out / "autograder.zip"
     try:
-        build_autograder_zip(zip_path)
+        build_autograder_zip(course, zip_path)
         print(f"autograder: {zip_path}")
         with tempfile.TemporaryDirectory(prefix="cnn-backprop-solution-") as tmp:
             solution = Path(tmp) / NOTEBOOK
-            nbformat.write(build_notebook(solution=True), solution)
+            nbformat.write(build_notebook(course, solution=True), solution)
             reference = otter_run(zip_path, solution)
             blank = otter_run(zip_path, student / NOTEBOOK)
     except BaseException:
         zip_path.unlink(missing_ok=True)  # never leave a zip that was not checked
         raise
-    possible = course.total
+    possible = course.config.total
     print(f"otter run, reference solution: {reference['score']:g} / {possible:g}")
     print(f"otter run, blank template:     {blank['score']:g} / {possible:g}")
-    problems = failed_cases(reference, passing=True) + failed_cases(blank, passing=False)
+    problems = failed_cases(course, reference, passing=True)
+    problems += failed_cases(course, blank, passing=False)
     if not (reference["score"] == possible > 0 and blank["score"] == 0) and not problems:
         problems = ["the scores do not add up to the configured points (see results.json)"]
     if problems:
@@ -176,7 +186,7 @@ def build(out: Path, *, update_template: bool = True) -> int:
             print(f"  {problem}")
         print(f"{zip_path} was removed; fix the cases above and build again")
         return 1
-    if update_template and sync_template(student):
+    if update_template and sync_template(course, student):
         print("student_template/ updated from the build: commit it")
     return 0
 
@@ -184,7 +194,7 @@ def build(out: Path, *, update_template: bool = True) -> int:
 CASE_LINE = re.compile(r"^\s*(✅|❌) (.+?): (.*)$")
 
 
-def failed_cases(results: dict, *, passing: bool) -> list[str]:
+def failed_cases(course: Course, results: dict, *, passing: bool) -> list[str]:
     """What went wrong in one self-graded results.json, one line per case.
 
     ``passing``: the submission is the reference (every case must pass); else the blank
@@ -195,7 +205,7 @@ def failed_cases(results: dict, *, passing: bool) -> list[str]:
     for test in results.get("tests", []):
         if test.get("name") == "autograder error":
             problems.append(f"{who}: the autograder failed: {test.get('output', '').strip()}")
-        if test.get("name") not in QUESTIONS:
+        if test.get("name") not in course.names:
             continue
         for line in str(test.get("output", "")).splitlines():
             match = CASE_LINE.match(line)

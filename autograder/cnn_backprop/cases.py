@@ -3,15 +3,39 @@
 A hidden case draws a few configurations from the ``rng`` it is given (seeded per submission
 and per case), so different students get different shapes and values while every draw still
 exercises the case's feature.  Sizes stay small: a pure-Python-loop solution grades in seconds.
+The ``rng`` also carries the course's features (``CaseRandom``): a feature the course leaves
+out is held at the note's setting in every draw.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from . import config
+
+class CaseRandom:
+    """A case's random stream, and the course features its draws may use.
+
+    It is a NumPy ``Generator`` for everything else (``integers``, ``standard_normal``...).
+    """
+
+    def __init__(self, generator: np.random.Generator, features: Mapping[str, bool]) -> None:
+        self._generator = generator
+        self._features = dict(features)
+
+    def enabled(self, feature: str) -> bool:
+        return self._features.get(feature, True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._generator, name)
+
+
+def _features(rng: Any) -> Callable[[str], bool]:
+    """Which features a draw may use: the course's, or all (a plain Generator)."""
+    return getattr(rng, "enabled", lambda feature: True)
 
 
 @dataclass(frozen=True)
@@ -28,6 +52,10 @@ class ConvCase:
     @property
     def kernel_size(self) -> int:
         return self.w.shape[2]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
 
     @property
     def unread(self) -> int:
@@ -61,6 +89,10 @@ class PoolCase:
     kernel_size: int
     stride: int | None = None  # None: the default (kernel_size), not passed at all
     padding: int = 0
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.x.dtype
 
     @property
     def effective_stride(self) -> int:
@@ -118,9 +150,9 @@ def draw_conv(
 ) -> ConvCase:
     """A random convolution problem; ``outputs`` fixes W_out and ``unread`` the trailing inputs.
 
-    Features the course leaves out (``config.FEATURES``) are held at the note's setting.
+    Features the course leaves out (``rng.enabled``) are held at the note's setting.
     """
-    on = config.load().enabled
+    on = _features(rng)
     n = n if on("batch") else 1
     c_in, c_out = (c_in, c_out) if on("channels") else (1, 1)
     stride = stride if on("stride") else 1
@@ -163,7 +195,7 @@ def draw_pool(
     (some windows entirely equal) or ``negative`` (every value below zero).  Features the
     course leaves out are held at the note's setting (stride: the default, windows side by side).
     """
-    on = config.load().enabled
+    on = _features(rng)
     n = n if on("batch") else 1
     c = c if on("channels") else 1
     stride = stride if on("stride") else None

@@ -23,35 +23,23 @@ the answer and the expected values when they are small.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from inspect import signature
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import diagnosis, paths, public_check
-from .cases import ConvCase, PoolCase
+from . import diagnosis, public_check
+
+if TYPE_CHECKING:
+    from .course import Course
+    from .questions import Question
 
 # one criterion for the grader and the public tests' own check (public_check.py)
 TOLERANCE = {np.dtype(name): tol for name, tol in public_check.TOLERANCE.items()}
 
 SHOWN_ENTRIES = public_check.SHOWN  # public cases print answer and expected up to this size
-
-
-@dataclass(frozen=True)
-class _Question:
-    quantity: str
-    axes: str
-    inputs: tuple[str, ...]  # the array arguments, in order, for the in-place message
-
-
-_QUESTIONS = {
-    "conv1d_backward_w": _Question("dL/dw", "(axes: C_out, C_in, K)", ("x", "delta")),
-    "conv1d_backward_input": _Question("dL/dx", "(axes: N, C_in, W)", ("delta", "w")),
-    "maxpool1d_backward": _Question("dL/dx", "(axes: N, C, W)", ("x", "delta")),
-}
 
 
 class CaseFailure(AssertionError):
@@ -68,41 +56,39 @@ class CaseFailure(AssertionError):
 
 
 class SubmittedFunction:
-    """Stands in for a student's function: each call runs in the sandbox child.
+    """Stands in for a student's function: each call goes to ``backend`` (the sandbox, or a
+    stand-in for it).
 
     It behaves like the function (public tests call it directly and get an ndarray back), and
-    ``call_checked`` also reports whether the child modified its inputs.  A direct call that
+    ``call_checked`` also reports whether the call modified its inputs.  A direct call that
     modifies an input or answers wrongly fails right there (the public tests' criterion is the
-    grader's), with the grader's feedback (error, location, small arrays, likely cause).
+    grader's), with the grader's feedback (error, location, small arrays, likely cause).  It
+    carries its question and course, which the checks read.
     """
 
-    def __init__(self, sandbox: Any, name: str) -> None:
-        self.sandbox = sandbox
-        self.__name__ = name
-        # what the child measured during each answered call (see ``probing``); only ever
-        # used to flag a function that evaluates a forward pass instead of deriving it
-        self.probes: list[Any] = []
+    def __init__(self, backend: Any, question: Question, course: Course) -> None:
+        self.backend = backend
+        self.question = question
+        self.course = course
+        self.__name__ = question.name
 
     def __call__(self, *args: Any, **kwargs: Any) -> np.ndarray:
         from .sandbox import SubmissionError
 
-        case = case_of_call(self.__name__, args, kwargs)
+        case = self.question.case_of_call(args, kwargs)
         try:
             value, modified, returned_dtype = self.call_checked(*args, **kwargs)
         except SubmissionError as exc:  # a failed call fails the case, with the reason
-            raise _call_failure(self.__name__, case, _named(self.__name__, exc)) from None
+            raise _call_failure(self, case, _named(self.__name__, exc)) from None
         if case is not None:
-            _unmodified(modified, _QUESTIONS[self.__name__].inputs, self.__name__)
-            failure = _failure(self.__name__, case, value, returned_dtype, public=True)
+            _unmodified(self, modified)
+            failure = _failure(self, case, value, returned_dtype, public=True)
             if failure:
                 raise failure
         return value
 
     def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
-        result = self.sandbox.call(self.__name__, list(args), kwargs)
-        probe = getattr(result, "probe", None)
-        if probe is not None:
-            self.probes.append(probe)
+        result = self.backend.call(self.__name__, list(args), kwargs)
         modified = [
             i
             for i, (sent, back) in enumerate(zip(args, result.inputs_after, strict=True))
@@ -110,6 +96,25 @@ class SubmittedFunction:
             and (back is None or back.shape != sent.shape or not np.array_equal(back, sent))
         ]
         return result.value, modified, result.returned_dtype
+
+
+class LocalFunction(SubmittedFunction):
+    """Trusted code as a suite's function, called in this process: the reference (``pytest
+    tests/hidden``), or the zoo's solutions and mistakes in the maintainers' tests."""
+
+    def __init__(self, function: Callable[..., Any] | None, question: Question, course: Course):
+        super().__init__(None, question, course)
+        self.function = function
+
+    def call_checked(self, *args: Any, **kwargs: Any) -> tuple[np.ndarray, list[int], str]:
+        return call(self.function, self.__name__, *args, **kwargs)
+
+
+class ReferenceFunction(LocalFunction):
+    """The reference as a suite's function (``pytest tests/hidden``)."""
+
+    def __init__(self, question: Question, course: Course) -> None:
+        super().__init__(question.reference, question, course)
 
 
 class RecordingCalls:
@@ -120,7 +125,8 @@ class RecordingCalls:
     judged: it learns nothing from the order, number or timing of its calls.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, course: Course) -> None:
+        self.course = course
         self.calls: list[tuple[str, list[Any], dict[str, Any]]] = []
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -129,7 +135,7 @@ class RecordingCalls:
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
         self.calls.append((name, copies, dict(kwargs)))
         try:
-            value = np.asarray(getattr(paths.reference(), name)(*args, **kwargs))
+            value = np.asarray(self.course.question(name).reference(*args, **kwargs))
         except Exception as exc:  # not a call the reference accepts: the case stops here
             raise SubmissionError(f"(dry run) {type(exc).__name__}") from None
         return CallResult(
@@ -262,109 +268,55 @@ def expect_close(
         )
 
 
-def _unmodified(modified: list[int], names: tuple[str, ...], fn_name: str) -> None:
+def _unmodified(fn: SubmittedFunction, modified: list[int]) -> None:
     if modified:
-        which = ", ".join(f"`{names[i]}`" for i in modified)
+        inputs = fn.question.inputs
+        which = ", ".join(f"`{inputs[i] if i < len(inputs) else i}`" for i in modified)
+        cause = diagnosis.COMMON["inplace"]
         raise CaseFailure(
-            f"`{fn_name}` modified its input {which} in place; "
-            f"{diagnosis.CAUSES['inplace'].sentence()}",
-            ("inplace",),
+            f"`{fn.__name__}` modified its input {which} in place; "
+            f"{diagnosis.sentence(fn.question, cause)}",
+            (cause.key,),
         )
 
 
 # ------------------------------------------------------------------------------- grading
 
 
-def _arguments(name: str, case: ConvCase | PoolCase) -> tuple[list[Any], dict[str, int]]:
-    """How the graded function is called on ``case``: positional arguments and settings."""
-    if isinstance(case, PoolCase):
-        settings: dict[str, int] = {"padding": case.padding}
-        if case.stride is not None:  # the default stride is exercised by not passing it
-            settings["stride"] = case.stride
-        return [case.x, case.delta, case.kernel_size], settings
-    settings = dict(stride=case.stride, padding=case.padding, dilation=case.dilation)
-    if name == "conv1d_backward_w":
-        return [case.x, case.delta, case.kernel_size], settings
-    return [case.delta, case.w, case.x.shape[2]], settings
-
-
-def expected_answer(name: str, case: ConvCase | PoolCase) -> np.ndarray:
-    """The reference's answer, computed in float64 from the same inputs."""
-    args, settings = _arguments(name, case)
-    args = [a.astype(np.float64) if isinstance(a, np.ndarray) else a for a in args]
-    return getattr(paths.reference(), name)(*args, **settings)
-
-
-def case_of_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]):
-    """The case behind a direct call (a public test's), or None if it is not a valid one.
-
-    The arrays a function does not receive (w for the filter gradient, x for the input
-    gradient) are stand-ins of the right shape: only their shapes are ever read.
-    """
-    if name not in _QUESTIONS:
-        return None
-    try:
-        bound = signature(getattr(paths.reference(), name)).bind(*args, **kwargs)
-        bound.apply_defaults()
-        a = bound.arguments
-        if name == "maxpool1d_backward":
-            case: ConvCase | PoolCase = PoolCase(
-                np.asarray(a["x"]),
-                np.asarray(a["delta"]),
-                int(a["kernel_size"]),
-                None if a["stride"] is None else int(a["stride"]),
-                int(a["padding"]),
-            )
-        elif name == "conv1d_backward_w":
-            x, delta = np.asarray(a["x"]), np.asarray(a["delta"])
-            w = np.zeros((delta.shape[1], x.shape[1], int(a["kernel_size"])), x.dtype)
-            case = ConvCase(x, w, delta, int(a["stride"]), int(a["padding"]), int(a["dilation"]))
-        else:
-            delta, w = np.asarray(a["delta"]), np.asarray(a["w"])
-            x = np.zeros((delta.shape[0], w.shape[1], int(a["input_length"])), w.dtype)
-            case = ConvCase(x, w, delta, int(a["stride"]), int(a["padding"]), int(a["dilation"]))
-        if case.x.dtype not in TOLERANCE:
-            return None
-        expected_answer(name, case)  # the reference accepts it: a well-formed problem
-    except Exception:  # not a call the grader can judge: leave it to the test's own check
-        return None
-    return case
-
-
-def _call_failure(name: str, case: ConvCase | PoolCase | None, message: str) -> CaseFailure:
+def _call_failure(fn: SubmittedFunction, case: Any, message: str) -> CaseFailure:
     """A failed call: the configuration, what went wrong, what it shows (and its causes)."""
     if case is None or "not implemented" in message or "is not defined" in message:
         return CaseFailure(message)
     text = f"{case.describe()}: {message}"
     causes: list[diagnosis.Cause] = []
     try:
-        hint, causes = diagnosis.explain_error_causes(name, case, message)
+        hint, causes = diagnosis.explain_error(fn.question, case, message)
     except Exception:  # feedback must never cost a grade: keep the plain message
         hint = None
     if hint is None and " raised " in message:  # an error in their code: where to look
-        hint = diagnosis.pointer(name)
+        hint = diagnosis.pointer(fn.question)
     return CaseFailure(f"{text}\n{hint}" if hint else text, [c.key for c in causes])
 
 
 def _failure(
-    name: str,
-    case: ConvCase | PoolCase,
+    fn: SubmittedFunction,
+    case: Any,
     answer: np.ndarray,
     returned_dtype: str | None,
     *,
     public: bool = False,
 ) -> CaseFailure | None:
     """Why ``answer`` fails ``case`` (None: it passes), with the likely cause."""
-    question = _QUESTIONS[name]
-    expected = expected_answer(name, case)
-    tolerance = TOLERANCE[case.x.dtype]
+    question, config = fn.question, fn.course.config
+    expected = question.expected(case)
+    tolerance = TOLERANCE[np.dtype(case.dtype)]
     try:
         expect_close(
             answer,
             expected,
             quantity=question.quantity,
             where=case.describe(),
-            axes=question.axes,
+            axes=question.axes_text,
             tolerance=tolerance,
         )
         return None
@@ -373,33 +325,35 @@ def _failure(
     finite = bool(np.isfinite(answer).all())
     if public and answer.shape == expected.shape and expected.size <= SHOWN_ENTRIES:
         text += f"\n  got      {_row(answer)}\n  expected {_row(expected)}"
-    elif not public and _reveal_hidden():  # the instructor chose to show hidden cases in full
-        text += "\n" + _reveal(name, case, answer, expected)
+    elif not public and config.reveal_hidden_cases:  # the instructor chose to show them
+        text += "\n" + _reveal(question, case, answer, expected)
     if not finite:
         return CaseFailure(text)
     causes: list[diagnosis.Cause] = []
     try:
-        hint, causes = diagnosis.explain_causes(
-            name, case, answer, expected, tolerance=tolerance, returned_dtype=returned_dtype
+        hint, causes = diagnosis.explain(
+            question,
+            case,
+            answer,
+            expected,
+            tolerance=tolerance,
+            returned_dtype=returned_dtype,
+            tie_rule=config.tie_rule,
         )
     except Exception:  # feedback must never cost a grade: point to the section instead
-        hint = diagnosis.pointer(name)
+        hint = diagnosis.pointer(question)
     return CaseFailure(f"{text}\n{hint}", [c.key for c in causes])
 
 
-def _reveal_hidden() -> bool:
-    from . import config
-
-    return config.load().reveal_hidden_cases
-
-
-def _reveal(name: str, case: ConvCase | PoolCase, answer: np.ndarray, expected: np.ndarray) -> str:
+def _reveal(question: Question, case: Any, answer: np.ndarray, expected: np.ndarray) -> str:
     """The whole hidden case: its inputs, the answer and the expected gradient."""
-    args, settings = _arguments(name, case)
-    labels = _QUESTIONS[name].inputs
-    lines = [f"  call: {name}(..., {', '.join(f'{k}={v}' for k, v in settings.items())})"]
-    for label, value in zip(labels, args, strict=False):
-        lines.append(f"  {label} {value.shape} = {_row(value)}")
+    args, settings = question.arguments(case)
+    lines = [f"  call: {question.name}(..., {', '.join(f'{k}={v}' for k, v in settings.items())})"]
+    arrays = [(label, a) for label, a in zip(question.inputs, args, strict=False)]
+    arrays += [(k, v) for k, v in settings.items() if isinstance(v, np.ndarray)]
+    for label, value in arrays:
+        if isinstance(value, np.ndarray):
+            lines.append(f"  {label} {value.shape} = {_row(value)}")
     lines.append(f"  got      {answer.shape} = {_row(answer)}")
     lines.append(f"  expected {expected.shape} = {_row(expected)}")
     return "\n".join(lines)
@@ -409,28 +363,41 @@ def _row(a: np.ndarray) -> str:
     return np.array2string(a.ravel(), precision=4, suppress_small=True, max_line_width=10**6)
 
 
-def _check(fn: Callable[..., Any] | None, name: str, case: ConvCase | PoolCase) -> None:
-    args, settings = _arguments(name, case)
+def check(fn: SubmittedFunction | None, *problem: Any, **settings: Any) -> None:
+    """Grade one call of a suite's function: ``check(fn, case)`` with a case of the question's
+    kind (``ConvCase``...), or ``check(fn, *args, **settings)`` with the call's arguments.
+
+    ``fn`` is what the suite received by parameter name (it knows its question and course).
+    Raises ``CaseFailure`` (an AssertionError) saying why, with the causes it names.
+    """
+    if fn is None:
+        raise AssertionError("the function is not defined in your submission")
+    if not isinstance(fn, SubmittedFunction):  # a suite run by hand with a bare function
+        raise TypeError(
+            f"check() needs the function a suite receives by parameter name (from the grader or "
+            f"cnn-backprop's pytest plugin), not {fn!r}"
+        )
+    question = fn.question
+    if len(problem) == 1 and not settings and hasattr(problem[0], "describe"):
+        case = problem[0]
+    else:
+        bound = inspect.signature(question.reference).bind(*problem, **settings)
+        bound.apply_defaults()
+        case = question.problems.case_of_call(bound)
+    args, kwargs = question.arguments(case)
     try:
-        answer, modified, returned_dtype = call(fn, name, *args, **settings)
-    except AssertionError as exc:
-        raise _call_failure(name, case, str(exc)) from None
-    _unmodified(modified, _QUESTIONS[name].inputs, name)
-    failure = _failure(name, case, answer, returned_dtype)
+        answer, modified, returned_dtype = fn.call_checked(*args, **kwargs)
+    except Exception as exc:
+        from .sandbox import SubmissionError
+
+        if not isinstance(exc, (SubmissionError, AssertionError)):
+            raise
+        raise _call_failure(fn, case, _named(fn.__name__, exc)) from None
+    _unmodified(fn, modified)
+    failure = _failure(fn, case, answer, returned_dtype)
     if failure:
         raise failure
 
 
-def check_conv1d_backward_w(fn: Callable[..., Any] | None, case: ConvCase) -> None:
-    """Grade one call of ``conv1d_backward_w`` on ``case``."""
-    _check(fn, "conv1d_backward_w", case)
-
-
-def check_conv1d_backward_input(fn: Callable[..., Any] | None, case: ConvCase) -> None:
-    """Grade one call of ``conv1d_backward_input`` on ``case``."""
-    _check(fn, "conv1d_backward_input", case)
-
-
-def check_maxpool1d_backward(fn: Callable[..., Any] | None, case: PoolCase) -> None:
-    """Grade one call of ``maxpool1d_backward`` on ``case``."""
-    _check(fn, "maxpool1d_backward", case)
+# the names the suites of the built-in questions import
+check_conv1d_backward_w = check_conv1d_backward_input = check_maxpool1d_backward = check

@@ -17,7 +17,10 @@ an instructor edits::
         "similarity_threshold": 0.8
     }}]
 
-Every key is optional; ``cnn-backprop build`` prints the effective values.
+Every key is optional; ``cnn-backprop build`` prints the effective values.  The questions are
+the course's (``questions.discover``): ``points`` may only name them, each defaults to 10.
+This module only validates: ``course.load`` reads the file and passes the result where it is
+needed.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from __future__ import annotations
 import difflib
 import json
 import typing
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from . import QUESTIONS, paths
 from .sandbox.protections import LEVELS as ISOLATION_LEVELS
 
 PLUGIN = "cnn_backprop.otter_plugin.SandboxedGrading"
@@ -51,7 +55,7 @@ class CourseConfig:
     """The effective course configuration (defaults filled in)."""
 
     tie_rule: str = "first"
-    points: dict[str, float] = field(default_factory=lambda: {q: 10.0 for q in QUESTIONS})
+    points: dict[str, float] = field(default_factory=dict)  # question -> its total, in order
     group_points: dict[str, dict[str, float]] = field(default_factory=dict)
     public_tests_count: bool = True
     hidden_visibility: str = "after_published"
@@ -80,15 +84,25 @@ class CourseConfig:
 KEYS = tuple(CourseConfig.__dataclass_fields__)  # the plugin block's keys
 
 
-def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
+Cases = Callable[[str], list[Any]]  # question -> the cases its suites declare (suite.DeclaredCase)
+
+
+def parse(
+    block: Any,
+    *,
+    questions: Sequence[str],
+    cases: Cases | None = None,
+    where: str = "otter_config.json",
+) -> CourseConfig:
     """Validate the plugin's configuration block; raise ConfigError naming the bad key.
 
     Everything is checked here, before anything is built or graded: the types and allowed
-    values of every key, and the case names of ``group_points`` against the suites (with the
-    course's features, which may leave a case out).
+    values of every key, and, given ``cases``, the case names of ``group_points`` against the
+    suites (with the course's features, which may leave a case out).
     """
-    if block in (None, {}):
-        return CourseConfig()
+    questions = list(questions)
+    if block is None:
+        block = {}
     if not isinstance(block, dict):
         raise ConfigError(
             f"{where}: the {PLUGIN} configuration must be an object of keys "
@@ -99,17 +113,17 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
             raise ConfigError(f"{where}: unknown key {key!r} in {PLUGIN}{_known(key, KEYS)}")
     defaults = CourseConfig()
     tie_rule = _choice(block, "tie_rule", TIE_RULES, defaults.tie_rule, where)
-    points = dict(defaults.points)
+    points = dict.fromkeys(questions, 10.0)
     given = block.get("points", {})
     if not isinstance(given, dict):
         raise ConfigError(
-            f"{where}: points must map each question ({', '.join(QUESTIONS)}) to a positive "
+            f"{where}: points must map each question ({', '.join(questions)}) to a positive "
             f"number, got {given!r}"
         )
     for name, value in given.items():
-        if name not in QUESTIONS:
+        if name not in questions:
             raise ConfigError(
-                f"{where}: points.{name}: not a question{_known(name, QUESTIONS, 'questions')}"
+                f"{where}: points.{name}: not a question{_known(name, questions, 'questions')}"
             )
         points[name] = _positive(value, f"{where}: points.{name}")
     public = _flag(block, "public_tests_count", defaults.public_tests_count, where)
@@ -133,7 +147,9 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
         features[name] = value
-    group_points = _group_points(block.get("group_points", {}), features, public, where)
+    group_points = _group_points(
+        block.get("group_points", {}), questions, cases, features, public, where
+    )
     isolation = _choice(block, "min_isolation", ISOLATION_LEVELS, defaults.min_isolation, where)
     not_derived = _choice(
         block, "gradients_not_derived", NOT_DERIVED_POLICIES, defaults.gradients_not_derived, where
@@ -164,26 +180,34 @@ def parse(block: Any, *, where: str = "otter_config.json") -> CourseConfig:
 
 
 def _group_points(
-    groups: Any, features: dict[str, bool], public: bool, where: str
+    groups: Any,
+    questions: list[str],
+    cases_of: Cases | None,
+    features: dict[str, bool],
+    public: bool,
+    where: str,
 ) -> dict[str, dict[str, float]]:
     """``group_points``, checked against the suites' declared cases and the course's features."""
-    from .suite import declared_cases  # the suites declare the case names (read, not run)
-
     if not isinstance(groups, dict):
         raise ConfigError(
-            f"{where}: group_points must map questions ({', '.join(QUESTIONS)}) to objects "
+            f"{where}: group_points must map questions ({', '.join(questions)}) to objects "
             f'of case weights, e.g. {{"maxpool1d_backward": {{"ties": 2}}}}, got {groups!r}'
         )
     group_points: dict[str, dict[str, float]] = {}
     for name, weights in groups.items():
         key = f"{where}: group_points.{name}"
-        if name not in QUESTIONS:
-            raise ConfigError(f"{key}: not a question{_known(name, QUESTIONS, 'questions')}")
+        if name not in questions:
+            raise ConfigError(f"{key}: not a question{_known(name, questions, 'questions')}")
         if not isinstance(weights, dict):
             raise ConfigError(
                 f'{key} must map case names to numbers, e.g. {{"ties": 2}}, got {weights!r}'
             )
-        cases = {c.name: c for c in declared_cases(name)}
+        if cases_of is None:  # nothing to check the names against (no suites given)
+            group_points[name] = {
+                case: _positive(v, f"{key}.{case}", zero=True) for case, v in weights.items()
+            }
+            continue
+        cases = {c.name: c for c in cases_of(name)}
         kept = {n: c for n, c in cases.items() if all(features[f] for f in c.needs)}
         group_points[name] = {}
         for case, value in weights.items():
@@ -327,8 +351,9 @@ def _kind(hint: Any) -> str:
     }.get(hint, "a list" if origin is list else "an object" if origin is dict else str(hint))
 
 
-def read_otter_config() -> dict[str, Any]:
-    path = paths.root() / "otter_config.json"
+def read_otter_config(root: Path) -> dict[str, Any]:
+    """The course's ``otter_config.json``, as JSON (not yet validated)."""
+    path = root / "otter_config.json"
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -341,36 +366,24 @@ def read_otter_config() -> dict[str, Any]:
     return data
 
 
-_current: CourseConfig | None = None
-
-
-def load() -> CourseConfig:
-    """The course configuration from ``otter_config.json`` (cached; ``use`` overrides it).
-
-    Raises ConfigError, naming the key and what it allows, for any mistake in the file.
-    """
-    global _current
-    if _current is None:
-        otter = read_otter_config()
-        check_otter_keys(otter)
-        block = plugin_block(otter)
-        if isinstance(block, dict) and "hidden_visibility" not in block:
-            # unset: follow Otter's own show_hidden, as Otter would
-            shown = "after_published" if otter.get("show_hidden") else "hidden"
-            block = {**block, "hidden_visibility": shown}
-        course = parse(block, where=f"otter_config.json, plugins, {PLUGIN}")
-        possible = otter.get("points_possible")
-        if possible is not None and abs(float(possible) - course.total) > 1e-9:
-            raise ConfigError(
-                f"otter_config.json: points_possible is {possible:g} but the questions' points "
-                f"add up to {course.total:g}; make them equal (Otter rescales scores to it)"
-            )
-        _current = course
-    return _current
-
-
-def use(config: CourseConfig | None) -> None:
-    """Grade with ``config`` from now on (tests, the plugin); None re-reads the file."""
-    global _current
-    _current = config
-    paths.reference.cache_clear()
+def from_otter(
+    otter: dict[str, Any], *, questions: Sequence[str], cases: Cases | None = None
+) -> CourseConfig:
+    """The course configuration from Otter's configuration (``otter_config.json``, or what
+    Otter hands its plugin); ConfigError names the key and what it allows, for any mistake."""
+    check_otter_keys(otter)
+    block = plugin_block(otter)
+    if isinstance(block, dict) and "hidden_visibility" not in block:
+        # unset: follow Otter's own show_hidden, as Otter would
+        shown = "after_published" if otter.get("show_hidden") else "hidden"
+        block = {**block, "hidden_visibility": shown}
+    course = parse(
+        block, questions=questions, cases=cases, where=f"otter_config.json, plugins, {PLUGIN}"
+    )
+    possible = otter.get("points_possible")
+    if possible is not None and abs(float(possible) - course.total) > 1e-9:
+        raise ConfigError(
+            f"otter_config.json: points_possible is {possible:g} but the questions' points "
+            f"add up to {course.total:g}; make them equal (Otter rescales scores to it)"
+        )
+    return course

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import config, paths
-
 if TYPE_CHECKING:  # Matplotlib is imported lazily: only the build draws
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from .course import Course
 
 DPI = 100
 UNIT = 0.5  # inches per data unit: one box of a diagram is 0.9 units wide
@@ -82,8 +82,8 @@ class Example:
         return np.asarray(self[key], dtype=np.float64).reshape(-1)
 
 
-def _load_sources() -> dict[str, tuple[str, dict[str, Any]]]:
-    path = paths.root() / "assignment" / "examples.py"
+def _load_sources(root: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    path = root / "assignment" / "examples.py"
     spec = importlib.util.spec_from_file_location("cnn_backprop_handout_examples", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -91,8 +91,8 @@ def _load_sources() -> dict[str, tuple[str, dict[str, Any]]]:
     return module.EXAMPLES
 
 
-def _evaluate(name: str, function: str, args: dict[str, Any]) -> Example:
-    ref = paths.reference()
+def _evaluate(course: Course, name: str, function: str, args: dict[str, Any]) -> Example:
+    ref = course.reference
     ex = Example(name, function, dict(args), dict(args))
     f = ex.fields
     f["out"] = getattr(ref, function)(**args)
@@ -128,14 +128,14 @@ def _evaluate(name: str, function: str, args: dict[str, Any]) -> Example:
             [t * s + int(np.argmax(xpad[t * s : t * s + k])) - p for t in range(f["y"].shape[-1])]
         )
         f["routes"] = [
-            _routes(xpad[t * s : t * s + k], t * s - p) for t in range(len(f["winners"]))
+            _routes(xpad[t * s : t * s + k], t * s - p, course.config.tie_rule)
+            for t in range(len(f["winners"]))
         ]
     return ex
 
 
-def _routes(window: np.ndarray, start: int) -> list[tuple[int, float]]:
+def _routes(window: np.ndarray, start: int, rule: str) -> list[tuple[int, float]]:
     """(input index, share of the delta) for one window under the course's tie rule."""
-    rule = config.load().tie_rule
     tied = [j for j in range(len(window)) if window[j] == window.max()]
     if rule == "first":
         tied = tied[:1]
@@ -144,9 +144,10 @@ def _routes(window: np.ndarray, start: int) -> list[tuple[int, float]]:
 
 
 @cache
-def examples() -> dict[str, Example]:
+def examples(course: Course) -> dict[str, Example]:
     """Every worked example of ``assignment/examples.py``, evaluated with the reference."""
-    return {name: _evaluate(name, fn, args) for name, (fn, args) in _load_sources().items()}
+    sources = _load_sources(course.root)
+    return {name: _evaluate(course, name, fn, args) for name, (fn, args) in sources.items()}
 
 
 def number(value: float, *, minus: str = "-") -> str:
@@ -165,12 +166,13 @@ def latex(value: Any) -> str:
     return number(value)
 
 
-def value(reference: str) -> str:
+def value(course: Course, reference: str) -> str:
     """The text of a placeholder ``NAME.FIELD``."""
     name, _, key = reference.partition(".")
-    if name not in examples():
+    found = examples(course)
+    if name not in found:
         raise ExampleError(f"no worked example named {name!r} in assignment/examples.py")
-    return latex(examples()[name][key])
+    return latex(found[name][key])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,9 +261,9 @@ def _check(label: str, got: float, expected: float) -> None:
 # The figures
 
 
-def _conv_forward() -> Figure:
+def _conv_forward(course: Course) -> Figure:
     """The note's forward connections: which input feeds which output, through which weight."""
-    ex = examples()["conv_x"]
+    ex = examples(course)["conv_x"]
     width, k = ex["input_length"], ex["w"].shape[-1]
     outputs = width - k + 1
     # horizontal spacing of the boxes: twice a box, so that a label a quarter of the way along
@@ -312,9 +314,9 @@ def _conv_forward() -> Figure:
     return fig
 
 
-def _conv_grad_w() -> Figure:
+def _conv_grad_w(course: Course) -> Figure:
     """Conclusion 1: each dF/dw_k sums the products p_i s_j along one diagonal i - j = k."""
-    ex = examples()["conv_w"]
+    ex = examples(course)["conv_w"]
     p, s, out = ex.vector("x"), ex.vector("delta"), ex.vector("out")
     k = ex["kernel_size"]
     rows, cols = len(p), len(s)
@@ -376,9 +378,9 @@ def _conv_grad_w() -> Figure:
     return fig
 
 
-def _conv_grad_input() -> Figure:
+def _conv_grad_input(course: Course) -> Figure:
     """Conclusion 2 (the note's Figure 3): the flipped filter over the fully padded deltas."""
-    ex = examples()["conv_x"]
+    ex = examples(course)["conv_x"]
     padded, flipped, out = ex.vector("spread_padded"), ex.vector("flipped"), ex.vector("out")
     k = len(flipped)
     n_pad = k - 1
@@ -433,9 +435,9 @@ def _conv_grad_input() -> Figure:
     return fig
 
 
-def _conv_stride_dilation() -> Figure:
+def _conv_stride_dilation(course: Course) -> Figure:
     """Stride inserts zeros between the deltas; dilation leaves gaps in the flipped filter."""
-    st, dil = examples()["conv_x_stride"], examples()["conv_x_dilation"]
+    st, dil = examples(course)["conv_x_stride"], examples(course)["conv_x_dilation"]
     fig, ax = _canvas(-7.4, 18.4, -11.6, 1.3)
     _panel(ax, st, y0=0.0, position=3, title="(a) stride")
     _panel(ax, dil, y0=-7.6, position=2, title="(b) dilation")
@@ -539,9 +541,9 @@ def _panel(ax: Axes, ex: Example, *, y0: float, position: int, title: str) -> No
     )
 
 
-def _maxpool_routing() -> Figure:
+def _maxpool_routing(course: Course) -> Figure:
     """Conclusion 3 with overlapping windows, a tie and an all-negative window."""
-    ex = examples()["pool_routing"]
+    ex = examples(course)["pool_routing"]
     x, delta, out, y = ex.vector("x"), ex.vector("delta"), ex.vector("out"), ex.vector("y")
     k, s = ex["kernel_size"], ex["stride"]
     winners = [int(w) for w in ex["winners"]]
@@ -615,14 +617,14 @@ def _maxpool_routing() -> Figure:
     _label(ax, -0.8, yg, r"$\partial F/\partial \mathbf{x}$")
     _label(ax, -0.8, 2.0, f"windows: $K = {k}$, $S = {s}$")
     # the three lessons, under the columns they are about
-    notes = _routing_notes(x, winners, delta, k, s)
+    notes = _routing_notes(x, winners, delta, k, s, course.config.tie_rule)
     for i, text in notes:
         ax.text(i * gap, yg - 1.1, text, ha="center", va="top", fontsize=9, color="#444444")
     return fig
 
 
 def _routing_notes(
-    x: np.ndarray, winners: list[int], delta: np.ndarray, k: int, s: int
+    x: np.ndarray, winners: list[int], delta: np.ndarray, k: int, s: int, rule: str
 ) -> list[tuple[float, str]]:
     """Short captions for the tie, the accumulation and the all-negative window, by column."""
     notes: list[tuple[float, str]] = []
@@ -634,7 +636,7 @@ def _routing_notes(
                 "first": f"the first {top} wins",
                 "all": f"every {top} gets the delta",
                 "split": f"the {top}s share the delta",
-            }[config.load().tie_rule]
+            }[rule]
             notes.append((w + 0.5, f"tie in window {t}:\n{verdict}"))
         if window.max() < 0:
             notes.append((w, f"window {t} is all negative:\n{_num(window.max())} still wins"))
@@ -651,7 +653,7 @@ class FigureSpec:
     """A figure of the handout: its alt text and the function that draws it."""
 
     alt: str
-    draw: Callable[[], Figure]
+    draw: Callable[[Course], Figure]
 
 
 FIGURES: dict[str, FigureSpec] = {
@@ -710,7 +712,7 @@ def _png(rgb: np.ndarray) -> bytes:
 
 
 @cache
-def render(name: str) -> bytes:
+def render(course: Course, name: str) -> bytes:
     """The PNG bytes of one figure (deterministic: same inputs, same bytes).
 
     Parameters
@@ -732,24 +734,26 @@ def render(name: str) -> bytes:
     with mpl.rc_context():
         mpl.rcdefaults()
         mpl.rcParams.update({"font.family": "DejaVu Sans", "mathtext.fontset": "dejavusans"})
-        fig = FIGURES[name].draw()
+        fig = FIGURES[name].draw(course)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
     return _png(np.ascontiguousarray(rgba[:, :, :3]))
 
 
-def write_all(out: Path) -> list[Path]:
+def write_all(course: Course, out: Path) -> list[Path]:
     """Write every figure as ``out/NAME.png``; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in FIGURES:
         path = out / f"{name}.png"
-        path.write_bytes(render(name))
+        path.write_bytes(render(course, name))
         written.append(path)
     return written
 
 
 if __name__ == "__main__":
-    for written_path in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "figures")):
+    from .course import load
+
+    for written_path in write_all(load(), Path(sys.argv[1] if len(sys.argv) > 1 else "figures")):
         print(written_path)

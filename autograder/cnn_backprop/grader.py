@@ -10,24 +10,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from otter.run import AutograderConfig
 from otter.test_files import ExceptionTestFile, GradingResults
-from otter.test_files.abstract_test import TestCaseResult
 
-from . import FORWARD, QUESTIONS, paths, probing
-from . import config as course_config
+from . import probing
+from .atomic import write_json
 from .checks import RecordingCalls, SubmittedFunction, answer_all
+from .course import Course
+from .records import CaseRecord, Load, Record
 from .sandbox import IsolationRefused, Sandbox
 from .submission import BadSubmission, load_submission
-from .suite import load_question, run_question
+from .suite import DiagnosedResult, load_question, run_question
+
+MESSAGE_CHARS = 600  # of each failing case's message kept in its record (for the report)
 
 
 @dataclass
@@ -44,10 +46,48 @@ class Outcome:
     sandbox: dict[str, Any] = field(default_factory=dict)  # Protections.summary()
     grading_results: GradingResults | None = None  # Otter's object, for the Otter plugin
     flags: list[probing.Flag] = field(default_factory=list)  # for instructors (probing.py)
+    load: Load = "ok"  # how loading the code went
+    notes: str = ""  # what the student was told about it (or why nothing was graded)
 
     @property
     def total(self) -> float:
         return sum(self.scores.values())
+
+    @property
+    def record(self) -> Record:
+        """The typed record the batch, the CLI and the report read (``records.Record``)."""
+        return Record(
+            key=self.name,
+            file=self.name,
+            status=self.status,  # type: ignore[arg-type]
+            scores=dict(self.scores),
+            possible=dict(self.possible),
+            total=round(self.total, 5),
+            seed=self.seed,
+            seconds=round(self.seconds, 3),
+            load=self.load,
+            notes=self.notes[:2000],
+            cases=tuple(self._cases()),
+            flags=tuple(flag.as_record() for flag in self.flags),
+            sandbox=dict(self.sandbox),
+        )
+
+    def _cases(self) -> Iterator[CaseRecord]:
+        if self.grading_results is None:
+            return
+        for question in self.scores:
+            tf = self.grading_results.results.get(question)
+            for result in getattr(tf, "test_case_results", None) or []:
+                failed = not result.passed
+                yield CaseRecord(
+                    question=question,
+                    case=result.test_case.name,
+                    hidden=bool(result.test_case.hidden),
+                    points=float(result.test_case.points or 0),
+                    passed=bool(result.passed),
+                    message=str(getattr(result, "detail", ""))[:MESSAGE_CHARS] if failed else "",
+                    causes=tuple(getattr(result, "causes", ())) if failed else (),
+                )
 
 
 class DetailsFile(ExceptionTestFile):
@@ -66,21 +106,21 @@ class DetailsFile(ExceptionTestFile):
         return "" if public_only else self.text
 
 
-def apply_visibility(gradescope: dict[str, Any]) -> dict[str, Any]:
+def apply_visibility(course: Course, gradescope: dict[str, Any]) -> dict[str, Any]:
     """Gradescope visibility from the course configuration: questions get
     ``hidden_visibility``; the instructors-only details are always hidden."""
-    wanted = course_config.load().hidden_visibility
+    wanted = course.config.hidden_visibility
     for test in gradescope.get("tests", []):
-        if test.get("name") in QUESTIONS:
+        if test.get("name") in course.names:
             test["visibility"] = wanted
         elif test.get("name") == DetailsFile.NAME:
             test["visibility"] = "hidden"
     return gradescope
 
 
-def derive_seed(identity: str, secret: bytes | None = None) -> int:
+def derive_seed(identity: str, secret: bytes) -> int:
     """The per-submission seed: HMAC of the submission's identity under the course secret."""
-    digest = hmac.new(secret or paths.secret(), identity.encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret, identity.encode(), hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") >> 1  # fits numpy's SeedSequence and JSON
 
 
@@ -93,67 +133,72 @@ def identity_of(content: bytes, metadata: dict[str, Any] | None) -> str:
 
 def grade_file(
     path: str | Path,
+    course: Course,
     *,
     seed: int | None = None,
     metadata: dict[str, Any] | None = None,
-    config: dict[str, Any] | None = None,
     hide: tuple[str, ...] = (),
 ) -> Outcome:
-    """Grade ``path`` with the public and hidden suites; never raises.
+    """Grade ``path`` with the course's public and hidden suites; never raises.
 
     ``hide`` names extra paths the submission must not see (output folders, Otter's dirs).
     """
     started = time.monotonic()
     name = Path(path).name
     try:
-        config = config if config is not None else course_config.read_otter_config()
-        questions = [load_question(q) for q in QUESTIONS]
+        questions = [load_question(course, q) for q in course.names]
     except Exception as exc:  # our own files are broken: say so, score nothing
         return _grader_error(name, exc, started)
     try:
         submission = load_submission(path)
     except BadSubmission as exc:
-        return _finish(name, "unreadable", questions, config, seed, started, reason=str(exc))
+        return _finish(course, name, "unreadable", questions, seed, started, reason=str(exc))
     except Exception as exc:
         return _grader_error(name, exc, started)
+    config = course.config
     try:
         identity = identity_of(submission.content, metadata)
         if seed is None:
-            seed = derive_seed(identity)
-        course = course_config.load()
+            seed = derive_seed(identity, course.secret())
         with Sandbox(
-            submission.cells, list(QUESTIONS), hide=hide, min_isolation=course.min_isolation
+            submission.cells, list(course.names), hide=hide, min_isolation=config.min_isolation
         ) as sandbox:
             load = sandbox.start()
-            probes = judge(sandbox, questions, seed)
+            probes = judge(sandbox, questions, seed, course)
             printed = sandbox.output()
             restarts = sandbox.restarts
             protections = sandbox.protections
         flags = probing.judge(probes)
-        policy = course.gradients_not_derived
-        if policy == "zero":
-            probing.score_zero(questions, flags)
+        if config.gradients_not_derived == "zero":
+            probing.score_zero(course, questions, flags)
     except IsolationRefused as exc:
         details = f"grading refused: {exc}\nsandbox:\n" + _bullets(exc.protections.describe())
         outcome = _finish(
-            name, "refused", questions, config, seed, started, reason=REFUSED, details=details
+            course, name, "refused", questions, seed, started, reason=REFUSED, details=details
         )
         _record_sandbox(outcome, exc.protections.summary())
         return outcome
     except Exception as exc:
         return _grader_error(name, exc, started)
-    notes = _load_notes(load)
     details = [
         f"submission: {submission.name} ({identity})",
         f"seed: {seed}  (reproduce with: cnn-backprop grade {name} --seed {seed})",
-        probing.details(flags, policy),
+        probing.details(flags, config.gradients_not_derived),
         f"child restarts after a crash or timeout: {restarts}",
         "sandbox:\n" + _bullets(protections.describe() if protections else ["(not started)"]),
         "printed output (first lines):\n" + (printed.strip()[:1500] or "(none)"),
     ]
     outcome = _finish(
-        name, "graded", questions, config, seed, started, notes=notes, details="\n".join(details)
+        course,
+        name,
+        "graded",
+        questions,
+        seed,
+        started,
+        notes=_load_notes(load),
+        details="\n".join(details),
     )
+    outcome.load = "failed" if load.fatal else "errors" if load.errors else "ok"
     _record_sandbox(outcome, protections.summary() if protections else {})
     outcome.flags = flags
     return outcome
@@ -175,15 +220,17 @@ def _bullets(lines: list[str]) -> str:
     return "\n".join(f"  - {line}" for line in lines)
 
 
-def _functions(backend: Any) -> dict[str, Any]:
+def functions(course: Course, backend: Any) -> dict[str, Any]:
     """What the suites' parameters are filled with: the submission's functions (through
-    ``backend``) and the given forward passes."""
-    env: dict[str, Any] = {q: SubmittedFunction(backend, q) for q in QUESTIONS}
-    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    ``backend``: the sandbox, or a stand-in for it) and the given forward passes."""
+    env: dict[str, Any] = {q.name: SubmittedFunction(backend, q, course) for q in course.questions}
+    env.update(course.given())
     return env
 
 
-def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> dict[str, list[Any]]:
+def judge(
+    sandbox: Any, questions: list[ExceptionTestFile], seed: int, course: Course
+) -> dict[str, list[Any]]:
     """Run the suites against the submission: every call is made before any is judged.
 
     A dry run with the reference learns the calls; the submission answers all of them; then
@@ -191,29 +238,27 @@ def judge(sandbox: Sandbox, questions: list[ExceptionTestFile], seed: int) -> di
     come, or when, whether an earlier answer passed.  Returns each function's probe
     measurements (``probing``), one per call made.
     """
-    recorder = RecordingCalls()
+    features = course.config.features
+    recorder = RecordingCalls(course)
     for tf in questions:
-        run_question(tf, _functions(recorder), seed)
+        run_question(tf, functions(course, recorder), seed, features)
     answers = answer_all(sandbox, recorder.calls)
     for tf in questions:
-        run_question(tf, _functions(answers), seed)
+        run_question(tf, functions(course, answers), seed, features)
     return answers.probes
 
 
-def ungradable(
-    name: str, reason: str, *, seed: int | None = None, config: dict[str, Any] | None = None
-) -> Outcome:
+def ungradable(course: Course, name: str, reason: str, *, seed: int | None = None) -> Outcome:
     """The outcome of a submission with nothing to grade (e.g. no notebook in its folder).
 
     Same shape as ``grade_file``'s ``unreadable`` outcome: every case fails with ``reason``.
     """
     started = time.monotonic()
     try:
-        config = config if config is not None else course_config.read_otter_config()
-        questions = [load_question(q) for q in QUESTIONS]
+        questions = [load_question(course, q) for q in course.names]
     except Exception as exc:
         return _grader_error(name, exc, started)
-    return _finish(name, "unreadable", questions, config, seed, started, reason=reason)
+    return _finish(course, name, "unreadable", questions, seed, started, reason=reason)
 
 
 def _load_notes(load: Any) -> str:
@@ -229,10 +274,10 @@ def _load_notes(load: Any) -> str:
 
 
 def _finish(
+    course: Course,
     name: str,
     status: str,
     questions: list[ExceptionTestFile],
-    config: dict[str, Any],
     seed: int | None,
     started: float,
     *,
@@ -243,7 +288,7 @@ def _finish(
     if reason:  # nothing could run: every case fails with the same clear reason
         for tf in questions:
             tf.test_case_results = [
-                TestCaseResult(test_case=tc, message=f"❌ {tc.name}: {reason}", passed=False)
+                DiagnosedResult(tc, f"❌ {tc.name}: {reason}", False, detail=reason)
                 for tc in tf.test_cases
             ]
         notes = f"Your submission could not be graded: {reason}"
@@ -253,7 +298,8 @@ def _finish(
     results = GradingResults(files)
     if notes:
         results.set_output(notes)
-    gradescope = apply_visibility(results.to_gradescope_dict(AutograderConfig(config)))
+    gradescope = results.to_gradescope_dict(AutograderConfig(dict(course.otter)))
+    gradescope = apply_visibility(course, gradescope)
     gradescope["score"] = round(sum(tf.score for tf in questions), 5)
     gradescope["execution_time"] = round(time.monotonic() - started, 3)
     if seed is not None:
@@ -267,6 +313,8 @@ def _finish(
         seconds=time.monotonic() - started,
         results=gradescope,
         grading_results=results,
+        load="failed" if reason else "ok",
+        notes=notes,
     )
 
 
@@ -274,7 +322,8 @@ def _grader_error(name: str, exc: BaseException, started: float) -> Outcome:
     """Last resort: a valid results file with zero and an 'autograder error' entry."""
     text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     results = grader_error_results(text[:4000], seconds=time.monotonic() - started)
-    return Outcome(name, "grader-error", results=results, seconds=time.monotonic() - started)
+    seconds = time.monotonic() - started
+    return Outcome(name, "grader-error", results=results, seconds=seconds, notes=text[:2000])
 
 
 def grader_error_results(why: str, seconds: float | None = None) -> dict[str, Any]:
@@ -303,18 +352,14 @@ def grader_error_results(why: str, seconds: float | None = None) -> dict[str, An
 def write_results(results: dict[str, Any], path: str | Path) -> None:
     """Write results.json atomically; always valid JSON with finite numbers."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        data = json.dumps(results, indent=2, allow_nan=False)
+        json.dumps(results, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        data = json.dumps(_grader_error(path.parent.name, exc, time.monotonic()).results, indent=2)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".results-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data + "\n")
-    os.replace(tmp, path)
+        results = _grader_error(path.parent.name, exc, time.monotonic()).results
+    write_json(results, path, indent=2)
 
 
-def check_file(path: str | Path) -> tuple[int, int, str]:
+def check_file(course: Course, path: str | Path) -> tuple[int, int, str]:
     """Run only the public cases (what students see) in the sandbox: (passed, failed, report)."""
     try:
         submission = load_submission(path)
@@ -322,15 +367,14 @@ def check_file(path: str | Path) -> tuple[int, int, str]:
         return 0, 1, f"cannot check {Path(path).name}: {exc}"
     lines: list[str] = []
     passed = failed = 0
-    with Sandbox(submission.cells, list(QUESTIONS)) as sandbox:  # the student's own code
+    with Sandbox(submission.cells, list(course.names)) as sandbox:  # the student's own code
         load = sandbox.start()
         notes = _load_notes(load)
         if notes:
             lines.append(notes + "\n")
-        questions = [
-            load_question(q, files=paths.suite_files(q)[:1]) for q in QUESTIONS
-        ]  # fmt: skip
-        judge(sandbox, questions, seed=0)
+        public = {q: course.suite_files(q)[:1] for q in course.names}
+        questions = [load_question(course, q, files=public[q]) for q in course.names]
+        judge(sandbox, questions, 0, course)
         for tf in questions:
             lines.append(f"{tf.name}:")
             for result in tf.test_case_results:

@@ -15,11 +15,15 @@ import ast
 import base64
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
-from . import FORWARD, QUESTIONS, config, figures, paths
+from . import config, figures, paths
 from .public import render as render_public
+
+if TYPE_CHECKING:
+    from .course import Course
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
 MODULE = "cnn_backprop_hw.py"
@@ -35,10 +39,11 @@ class HandoutError(ValueError):
 
 
 class ReferenceSource:
-    """Source segments of ``solutions/reference.py``, by function name."""
+    """Source segments of a course's ``solutions/reference.py``, by function name."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or paths.root() / "solutions" / "reference.py"
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.path = course.root / paths.REFERENCE
         self.text = self.path.read_text(encoding="utf-8")
         tree = ast.parse(self.text)
         self.functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
@@ -63,10 +68,15 @@ class ReferenceSource:
             raise HandoutError(f"{name} in the reference has no docstring to hand out")
         lines = self.text.splitlines(keepends=True)
         head = "".join(lines[node.lineno - 1 : docstring.end_lineno])
-        return state_tie_rule(head) + STUB_BODY.format(name=name)
+        return state_tie_rule(head, self.course.config.tie_rule) + STUB_BODY.format(name=name)
+
+    def given(self) -> set[str]:
+        """The forward passes and the private helpers they call: handed out as they are."""
+        names = self.course.forwards
+        return set(names) | {h for f in names for h in self.helpers(f)}
 
     def forward_cell(self) -> str:
-        names = list(FORWARD)
+        names = list(self.course.forwards)
         helpers = sorted({h for f in names for h in self.helpers(f)})
         return "\n\n\n".join(self.source(n) for n in names + helpers)
 
@@ -74,7 +84,7 @@ class ReferenceSource:
         extra = [h for h in self.helpers(name) if h not in given]
         code = "\n\n\n".join(self.source(n) for n in [name, *extra])
         if "TIE_RULE" in code:  # the reference reads the course's rule from a module constant
-            code = f'TIE_RULE = "{config.load().tie_rule}"\n\n\n' + code
+            code = f'TIE_RULE = "{self.course.config.tie_rule}"\n\n\n' + code
         return code
 
 
@@ -90,9 +100,8 @@ TIE_SENTENCES = {
 }
 
 
-def state_tie_rule(text: str) -> str:
+def state_tie_rule(text: str, rule: str) -> str:
     """Rewrite the reference docstring's tie sentence for the course's rule."""
-    rule = config.load().tie_rule
     if REFERENCE_TIE_SENTENCE not in text:
         return text
     return text.replace(REFERENCE_TIE_SENTENCE, TIE_SENTENCES[rule])
@@ -103,9 +112,8 @@ END_CONDITION = "<!-- endif -->"
 DROPPED = "\x00"  # a line the course's choices leave out (kept as a line: numbers stay right)
 
 
-def select_for_course(text: str) -> str:
+def select_for_course(text: str, rule: str) -> str:
     """Keep the ``<!-- if tie_rule: all split -->`` ... ``<!-- endif -->`` blocks that apply."""
-    rule = config.load().tie_rule
     out, keep, open_at = [], True, 0
     for number, line in enumerate(text.splitlines(), start=1):
         match = CONDITION.match(line.strip())
@@ -142,9 +150,8 @@ SCOPE_LINES = {
 }
 
 
-def scope_text() -> str:
+def scope_text(course: config.CourseConfig) -> str:
     """The course's scope as a list for the handout: exactly what the hidden tests use."""
-    course = config.load()
     lines = [
         f"  - {SCOPE_LINES[f][0] if course.enabled(f) else SCOPE_LINES[f][1]}"
         for f in config.FEATURES
@@ -164,14 +171,14 @@ FRONT_END = "jupyterlab"
 KERNEL_ONLY = "ipykernel"
 
 
-def project_requirements() -> tuple[dict[str, str], str]:
+def project_requirements(root: Path) -> tuple[dict[str, str], str]:
     """The project's dependencies (name -> version spec, extras dropped) and requires-python.
 
     From ``pyproject.toml`` in the checkout (read with a regular expression: ``tomllib`` is not
     in Python 3.10's standard library), else from the installed distribution's metadata,
     which carries the same facts (a course folder without the checkout's pyproject.toml).
     """
-    path = paths.root() / "pyproject.toml"
+    path = root / "pyproject.toml"
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         block = re.search(r"^dependencies\s*=\s*\[(.*?)^\]", text, re.M | re.S)
@@ -188,7 +195,7 @@ def project_requirements() -> tuple[dict[str, str], str]:
             requires_python = metadata.metadata("cnn-backprop")["Requires-Python"]
         except metadata.PackageNotFoundError:
             raise HandoutError(
-                f"no pyproject.toml in {paths.root()} and cnn-backprop is not installed: "
+                f"no pyproject.toml in {root} and cnn-backprop is not installed: "
                 "install it from the checkout with `pip install -e .`"
             ) from None
     specs = {}
@@ -210,13 +217,13 @@ def python_versions(spec: str) -> str:
     return f"3.{low.group(1)} to 3.{int(high.group(1)) - 1}"
 
 
-def install_line(jupyter: str = FRONT_END) -> str:
+def install_line(root: Path, jupyter: str = FRONT_END) -> str:
     """The one command a student runs to install what the handout needs.
 
     ``jupyter``: ``jupyterlab`` (the notebook, and the .py route too) or ``ipykernel`` (enough
     for the .py route: ``otter check`` runs the file in a kernel).
     """
-    specs, _ = project_requirements()
+    specs, _ = project_requirements(root)
     missing = [p for p in STUDENT_PACKAGES if p not in specs]
     if missing:
         raise HandoutError(f"pyproject.toml does not list {missing}")
@@ -224,14 +231,14 @@ def install_line(jupyter: str = FRONT_END) -> str:
     return "python -m pip install " + " ".join([*packages, jupyter])
 
 
-def install_text() -> str:
+def install_text(root: Path) -> str:
     """The handout's setup paragraph: the Python versions and the one install line."""
-    _, python = project_requirements()
+    _, python = project_requirements(root)
     return (
         f"You need **Python {python_versions(python)}** (the code uses type hints such as "
         "`int | None`, new in Python 3.10) and a few packages, installed with one line in a "
         "terminal (inside a virtual environment if you use one):\n\n"
-        f"```bash\n{install_line()}\n```\n\n"
+        f"```bash\n{install_line(root)}\n```\n\n"
         "NumPy runs your code and the finite-difference self-checks; Otter-Grader runs the "
         "public tests (`grader.check`) and makes your submission zip; JupyterLab opens this "
         "notebook and gives Otter the Python kernel it runs the tests in. Nothing else is "
@@ -239,15 +246,15 @@ def install_text() -> str:
     )
 
 
-def gradcheck_source() -> str:
-    text = (paths.root() / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
+def gradcheck_source(root: Path) -> str:
+    text = (root / "assignment" / "gradcheck.py").read_text(encoding="utf-8")
     kept = [line for line in text.splitlines() if not line.rstrip().endswith("# handout: omit")]
     return "\n".join(kept).strip() + "\n"
 
 
-def export_cell() -> str:
+def export_cell(root: Path) -> str:
     """The submission cell: ``assignment/export.py`` and its call (in Jupyter only)."""
-    text = (paths.root() / "assignment" / "export.py").read_text(encoding="utf-8")
+    text = (root / "assignment" / "export.py").read_text(encoding="utf-8")
     return (
         "# Given: making your submission zip.  Save the notebook first (File > Save, or\n"
         "# Ctrl+S), then run this cell.\n"
@@ -262,24 +269,25 @@ def setup_cell() -> str:
     return f'import numpy as np\nimport otter\n\ngrader = otter.Notebook("{NOTEBOOK}")\n'
 
 
-def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
+def build_notebook(course: Course, *, solution: bool = False) -> nbformat.NotebookNode:
     """The handout notebook: stubs for students, or the reference bodies when ``solution``."""
-    ref = ReferenceSource()
-    given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
+    ref = ReferenceSource(course)
+    given = ref.given()
+    root, rule = course.root, course.config.tie_rule
     code = {
         "setup": lambda _: setup_cell(),
         "forward": lambda _: (
             "# Given: the forward passes (do not change them).\n" + ref.forward_cell()
         ),
         "gradcheck": lambda _: (
-            "# Given: the finite-difference gradient checker.\n" + gradcheck_source()
+            "# Given: the finite-difference gradient checker.\n" + gradcheck_source(root)
         ),
         "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
         "selfcheck": lambda q: f"gradcheck_{q}({q})",
         "check": lambda q: f'grader.check("{q}")',
-        "export": lambda _: export_cell(),
+        "export": lambda _: export_cell(root),
     }
-    text = (paths.root() / "assignment" / "handout.md").read_text(encoding="utf-8")
+    text = (root / "assignment" / "handout.md").read_text(encoding="utf-8")
     cells: list[nbformat.NotebookNode] = []
     seen: dict[str, list[str]] = {}
     markdown: list[str] = []
@@ -295,7 +303,7 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
         markdown.clear()
         attachments.clear()
 
-    for number, line in enumerate(select_for_course(text).splitlines(), start=1):
+    for number, line in enumerate(select_for_course(text, rule).splitlines(), start=1):
         if line == DROPPED:
             continue
         if line.strip() == CELL_BREAK:
@@ -303,15 +311,15 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
             continue
         match = DIRECTIVE.match(line.strip())
         if not match:
-            markdown.append(_fill_values(line, number))
+            markdown.append(_fill_values(course, line, number))
             continue
         kind, arg = match.group(1), match.group(2)
         if kind == "scope":  # what the hidden tests use: stated from the course configuration
-            markdown.append(scope_text())
+            markdown.append(scope_text(course.config))
             seen.setdefault(kind, []).append("")
             continue
         if kind == "install":  # Python versions and packages, from pyproject.toml
-            markdown.append(install_text())
+            markdown.append(install_text(root))
             seen.setdefault(kind, []).append("")
             continue
         if kind == "figure":
@@ -320,12 +328,12 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
             filename = f"{arg}.png"
             markdown.append(f"![{figures.FIGURES[arg].alt}](attachment:{filename})")
             attachments[filename] = {
-                "image/png": base64.b64encode(figures.render(arg)).decode("ascii")
+                "image/png": base64.b64encode(figures.render(course, arg)).decode("ascii")
             }
             seen.setdefault(kind, []).append(arg)
             continue
         flush()
-        if kind not in code or (kind in ("stub", "selfcheck", "check")) != (arg in QUESTIONS):
+        if kind not in code or (kind in ("stub", "selfcheck", "check")) != (arg in course.names):
             raise HandoutError(f"assignment/handout.md: bad directive {line.strip()!r}")
         seen.setdefault(kind, []).append(arg or "")
         cells.append(nbformat.v4.new_code_cell(code[kind](arg).rstrip() + "\n"))
@@ -333,7 +341,7 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
     if sorted(seen.get("figure", [])) != sorted(figures.FIGURES):
         raise HandoutError("assignment/handout.md needs each {{ figure: NAME }} exactly once")
     for kind in ("stub", "check"):
-        if sorted(seen.get(kind, [])) != sorted(QUESTIONS):
+        if sorted(seen.get(kind, [])) != sorted(course.names):
             raise HandoutError(
                 f"assignment/handout.md needs one {{{{ {kind}: NAME }}}} per question"
             )
@@ -348,10 +356,10 @@ def build_notebook(*, solution: bool = False) -> nbformat.NotebookNode:
     return nb
 
 
-def _fill_values(line: str, number: int) -> str:
+def _fill_values(course: Course, line: str, number: int) -> str:
     """Replace the ``{{ value: NAME.FIELD }}`` placeholders of one line of Markdown."""
     try:
-        filled = VALUE.sub(lambda m: figures.value(m.group(1)), line)
+        filled = VALUE.sub(lambda m: figures.value(course, m.group(1)), line)
     except figures.ExampleError as exc:
         raise HandoutError(f"assignment/handout.md:{number}: {exc}") from None
     if LEFTOVER.search(filled):
@@ -359,23 +367,25 @@ def _fill_values(line: str, number: int) -> str:
     return filled
 
 
-def build_module(*, solution: bool = False) -> str:
-    """The ``.py`` route: forward passes, the checker and the three stubs in one module."""
-    ref = ReferenceSource()
-    given = set(FORWARD) | {h for f in FORWARD for h in ref.helpers(f)}
-    _, python = project_requirements()
+def build_module(course: Course, *, solution: bool = False) -> str:
+    """The ``.py`` route: forward passes, the checker and the stubs in one module."""
+    ref = ReferenceSource(course)
+    given = ref.given()
+    names = course.names
+    _, python = project_requirements(course.root)
     header = (
         '"""Homework: backpropagation for CNNs, the plain-Python route.\n\n'
-        f"The theory is in {NOTEBOOK}.  Implement the three functions marked YOUR CODE HERE.\n\n"
+        f"The theory is in {NOTEBOOK}.  Implement the {_count(len(course.names))} functions "
+        "marked YOUR CODE HERE.\n\n"
         f"Setup: Python {python_versions(python)}, and in a terminal:\n\n"
-        f"    {install_line(KERNEL_ONLY)}\n\n"
+        f"    {install_line(course.root, KERNEL_ONLY)}\n\n"
         f"Then, in this folder: `python {MODULE}` runs the finite-difference self-checks\n"
         "(one summary line per function; the exit code is 1 if one fails), and\n"
         f"`otter check {MODULE}` runs the public tests (in `tests/`).  Submit this file on\n"
         'Gradescope.\n"""\n\n'
         "from __future__ import annotations\n\n"
     )
-    checker = gradcheck_source()
+    checker = gradcheck_source(course.root)
     imports = [ln for ln in checker.splitlines() if ln.startswith(("import ", "from "))]
     body = "\n".join(ln for ln in checker.splitlines() if ln not in imports)
     parts = [
@@ -383,30 +393,35 @@ def build_module(*, solution: bool = False) -> str:
         "# ---- Given: the forward passes (do not change them) ----\n\n" + ref.forward_cell(),
         "# ---- Given: the finite-difference gradient checker ----\n" + body.strip(),
         "# ---- Your answers ----\n\n"
-        + "\n\n\n".join(ref.solution(q, given) if solution else ref.stub(q) for q in QUESTIONS),
+        + "\n\n\n".join(ref.solution(q, given) if solution else ref.stub(q) for q in names),
         'if __name__ == "__main__":  # not when the autograder loads this file\n'
         "    import sys\n\n"
-        "    sys.exit(self_check({" + ", ".join(f'"{q}": {q}' for q in QUESTIONS) + "}))\n",
+        "    sys.exit(self_check({" + ", ".join(f'"{q}": {q}' for q in names) + "}))\n",
     ]
     return "\n\n\n".join(p.rstrip() for p in parts) + "\n"
 
 
-def public_tests() -> dict[str, str]:
+def public_tests(course: Course) -> dict[str, str]:
     """The public test files as students get them: ``tests/<question>.py``."""
     return {
-        f"{q}.py": render_public(q, paths.suite_files(q)[0].read_text(encoding="utf-8"))
-        for q in QUESTIONS
+        f"{q}.py": render_public(course, q, course.suite_files(q)[0].read_text(encoding="utf-8"))
+        for q in course.names
     }
 
 
-def write_student_folder(out: Path) -> list[Path]:
+def write_student_folder(course: Course, out: Path) -> list[Path]:
     """Write the student handout into ``out``: notebook, .py stub and public tests."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "tests").mkdir(exist_ok=True)
     written = [out / NOTEBOOK, out / MODULE]
-    nbformat.write(build_notebook(), out / NOTEBOOK)
-    (out / MODULE).write_text(build_module(), encoding="utf-8")
-    for filename, text in public_tests().items():
+    nbformat.write(build_notebook(course), out / NOTEBOOK)
+    (out / MODULE).write_text(build_module(course), encoding="utf-8")
+    for filename, text in public_tests(course).items():
         (out / "tests" / filename).write_text(text, encoding="utf-8")
         written.append(out / "tests" / filename)
     return written
+
+
+def _count(n: int) -> str:
+    words = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[n] if n < len(words) else str(n)

@@ -27,6 +27,7 @@ from otter.plugins import AbstractOtterPlugin
 from otter.test_files import GradingResults
 
 from . import paths, upload
+from .course import Course, load
 from .grader import Outcome, apply_visibility, grade_file, ungradable
 
 
@@ -51,8 +52,9 @@ class SandboxedGrading(AbstractOtterPlugin):
         ag_dir = Path(config.autograder_dir).resolve()
         # grade with the suites and reference bundled in this zip, not whatever is installed
         bundle = ag_dir / "source" / "cnn_backprop" / "_bundle"
-        if (bundle / "solutions" / "reference.py").is_file():
-            paths.use_root(bundle)
+        root = bundle if (bundle / paths.REFERENCE).is_file() else paths.root()
+        # the course as Otter hands it to this plugin: its block of otter_config.json
+        self.course: Course = load(root, block=self.plugin_config or {})
         store = ag_dir / upload.STORE
         self.hide = tuple(str(ag_dir / d) for d in ("source", "results", "submission"))
         self.hide += (str(store),)
@@ -86,8 +88,8 @@ class SandboxedGrading(AbstractOtterPlugin):
         staged = self.staged
         metadata = self.submission_metadata or None
         if staged.file is None:
-            return ungradable(Path(self.submission_path).name, staged.problem)
-        return grade_file(staged.file, metadata=metadata, hide=self.hide)
+            return ungradable(self.course, Path(self.submission_path).name, staged.problem)
+        return grade_file(staged.file, self.course, metadata=metadata, hide=self.hide)
 
     def before_execution(self, submission: Any) -> Any:
         if isinstance(submission, str):
@@ -106,4 +108,6 @@ class SandboxedGrading(AbstractOtterPlugin):
         results.output = graded.output
         # Otter writes results.json from this object: give it the course's visibility too
         to_dict = results.to_gradescope_dict
-        results.to_gradescope_dict = lambda ag_config: apply_visibility(to_dict(ag_config))
+        results.to_gradescope_dict = lambda ag_config: apply_visibility(
+            self.course, to_dict(ag_config)
+        )

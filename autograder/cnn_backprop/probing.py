@@ -33,13 +33,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from otter.test_files import ExceptionTestFile
 
 from . import diagnosis
+from .records import FlagRecord
 from .sandbox import Probe
 from .suite import DiagnosedResult
+
+if TYPE_CHECKING:
+    from .course import Course
 
 MIN_EVALUATIONS = 8
 NOT_DERIVED, UNWATCHED = "not-derived", "unwatched"
@@ -99,8 +103,8 @@ class Flag:
             "one-hot probing of a forward pass, not backpropagation"
         )
 
-    def as_record(self) -> dict[str, Any]:
-        return {**asdict(self), "detail": self.describe()}
+    def as_record(self) -> FlagRecord:
+        return FlagRecord(**asdict(self), detail=self.describe())
 
 
 def probes(call: Probe) -> bool:
@@ -134,7 +138,9 @@ def judge(measured: dict[str, Sequence[Probe]]) -> list[Flag]:
     return flags
 
 
-def score_zero(questions: Iterable[ExceptionTestFile], flags: Sequence[Flag]) -> None:
+def score_zero(
+    course: Course, questions: Iterable[ExceptionTestFile], flags: Sequence[Flag]
+) -> None:
     """Fail every case of each function flagged ``not-derived``, telling the student why.
 
     For courses whose ``gradients_not_derived`` is ``zero``.
@@ -147,10 +153,10 @@ def score_zero(questions: Iterable[ExceptionTestFile], flags: Sequence[Flag]) ->
             f"not counted: `{tf.name}` computes its answer by evaluating a forward pass one "
             "input entry at a time (numerical differentiation or probing with one-hot "
             "inputs), not by backpropagation, and this course scores such a function 0; "
-            f"{diagnosis.cite(diagnosis.CONCLUSION[tf.name])}"
+            f"{diagnosis.cite(course.question(tf.name), '')}"
         )
         tf.test_case_results = [
-            DiagnosedResult(r.test_case, f"❌ {r.test_case.name}: {why}", False)
+            DiagnosedResult(r.test_case, f"❌ {r.test_case.name}: {why}", False, detail=why)
             for r in tf.test_case_results
         ]
 

@@ -27,11 +27,15 @@ import sys
 import textwrap
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import FORWARD, checks, config, diagnosis, paths
+from . import checks, config, diagnosis, paths
+
+if TYPE_CHECKING:
+    from .course import Course
+    from .questions import Question
 
 HELPER = paths.PACKAGE_DIR / "public_check.py"
 TABLES = ("MISTAKES: dict = {}", "HINTS: dict = {}")  # the helper's empty tables, replaced
@@ -41,20 +45,17 @@ class PublicTestError(ValueError):
     """A public test file cannot be rendered (a bad declaration, a wrong expected value...)."""
 
 
-def render(question: str, text: str, *, mistakes: bool = True) -> str:
-    """The students' copy of ``question``'s public test file ``text``, for this course.
+def render(course: Course, question: str, text: str, *, mistakes: bool = True) -> str:
+    """The students' copy of ``question``'s public test file ``text``, for ``course``.
 
     ``mistakes=False`` leaves the table of mistakes empty (the grader names causes itself).
     """
-    course = config.load()
-    features = tuple(sorted(course.features.items()))
-    return _render(question, text, course.tie_rule, features, mistakes)
+    return _render(course, question, text, mistakes)
 
 
 @lru_cache(maxsize=16)
-def _render(
-    question: str, text: str, tie_rule: str, features: tuple, mistakes: bool
-) -> str:  # the arguments are the cache key: the course's choices that shape the file
+def _render(course: Course, question: str, text: str, mistakes: bool) -> str:
+    features, tie_rule = course.config.features, course.config.tie_rule
     enabled = dict(features)
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
@@ -92,7 +93,7 @@ def _render(
     top, rest = parts[:3], parts[3:]  # the docstring, imports and constants, then code
     rendered = "\n\n".join(p.strip("\n") for p in top if p.strip())
     rendered += "\n\n\n" + "\n\n\n".join(p.strip("\n") for p in rest if p.strip()) + "\n"
-    table = _table(question, rendered) if mistakes else {"MISTAKES": {}, "HINTS": {}}
+    table = _table(course, question, rendered) if mistakes else {"MISTAKES": {}, "HINTS": {}}
     return rendered + "\n\n" + _table_text(table)
 
 
@@ -196,7 +197,7 @@ def _import_block(statements: list[str]) -> str:
 # ------------------------------------------------------------------------------- the table
 
 
-def _table(question: str, rendered: str) -> dict[str, Any]:
+def _table(course: Course, question: str, rendered: str) -> dict[str, Any]:
     """What each check's inputs give under every catalogued mistake, and what to say then."""
     calls: list[tuple[str, tuple, dict, Any]] = []
 
@@ -207,7 +208,7 @@ def _table(question: str, rendered: str) -> dict[str, Any]:
     exec(compile(rendered, f"<public tests of {question}>", "exec"), namespace)
     namespace["check"] = recorder  # the tests look it up when they run
     env = {question: SimpleNamespace(__name__=question)}
-    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    env.update(course.given())
     from otter.test_files import test_case
 
     for value in list(namespace.values()):
@@ -216,44 +217,52 @@ def _table(question: str, rendered: str) -> dict[str, Any]:
     whats = [c[0] for c in calls]
     if len(set(whats)) != len(whats):
         raise PublicTestError(f"{question}: two checks share a description: {whats}")
+    q = course.question(question)
     return {
         "HINTS": {
-            "pointer": diagnosis.pointer(question),
-            "in place": diagnosis.CAUSES["inplace"].sentence(),
+            "pointer": diagnosis.pointer(q),
+            "in place": diagnosis.sentence(q, diagnosis.COMMON["inplace"]),
         },
-        "MISTAKES": {what: _entry(question, what, a, s, e) for what, a, s, e in calls},
+        "MISTAKES": {what: _entry(course, q, what, a, s, e) for what, a, s, e in calls},
     }
 
 
-def _entry(question: str, what: str, args: tuple, settings: dict, given: Any) -> dict:
-    case = checks.case_of_call(question, args, settings)
+def _entry(
+    course: Course, question: Question, what: str, args: tuple, settings: dict, given: Any
+) -> dict:
+    name = question.name
+    case = question.case_of_call(args, settings)
     if case is None:
-        raise PublicTestError(f"{question}, check {what!r}: not a valid call of {question}")
-    expected = checks.expected_answer(question, case)
-    tolerance = checks.TOLERANCE[case.x.dtype]
+        raise PublicTestError(f"{name}, check {what!r}: not a valid call of {name}")
+    expected = question.expected(case)
+    tolerance = checks.TOLERANCE[np.dtype(case.dtype)]
     if not diagnosis.close(np.asarray(given, dtype=np.float64), expected, tolerance):
         raise PublicTestError(
-            f"{question}, check {what!r}: the test expects {np.asarray(given).ravel()}, but "
+            f"{name}, check {what!r}: the test expects {np.asarray(given).ravel()}, but "
             f"the reference gives {expected.ravel()} on the same inputs"
         )
+    rule = course.config.tie_rule
     answers: list[tuple[Any, str]] = []
-    for _, transform in diagnosis.transforms(question):
-        wrong = transform(case, config.load().tie_rule)
+    for _, transform in question.catalogue.transforms:
+        wrong = transform(case, rule)
         if wrong is None or diagnosis.close(wrong, expected, tolerance):
             continue  # not applicable, or this check cannot tell it from a right answer
         if any(diagnosis.close(wrong, np.asarray(seen), tolerance) for seen, _ in answers):
             continue
-        sentence = diagnosis.explain(question, case, wrong, expected, tolerance=tolerance)
+        sentence, _ = diagnosis.explain(
+            question, case, wrong, expected, tolerance=tolerance, tie_rule=rule
+        )
         answers.append((_literal(wrong), sentence))
     entry: dict[str, Any] = {"answers": answers}
-    shapes = _shape_readings(question, case, expected, tolerance)
-    if shapes:
-        entry["shapes"] = shapes
-    errors = _error_readings(question, case)
-    if errors:
-        entry["index errors"] = errors
+    if question.catalogue.shape_readings or question.catalogue.error_readings:
+        shapes = _shape_readings(question, case, expected, tolerance, rule)
+        if shapes:
+            entry["shapes"] = shapes
+        errors = _error_readings(question, case)
+        if errors:
+            entry["index errors"] = errors
     entry["precision"] = {
-        band: diagnosis.likely_cause([diagnosis.CAUSES[key]], detail="{detail}")
+        band: diagnosis.likely_cause(question, [diagnosis.COMMON[key]], detail="{detail}")
         for key, band in diagnosis.PRECISION_BANDS
         if band > tolerance
     }
@@ -272,7 +281,9 @@ def _dimensions(case: Any) -> list[int]:
     return sorted({n, c_in, c_out, k, k - 1, k + 1, width, w_out, width + p, width + 2 * p} - {0})
 
 
-def _shape_readings(question: str, case: Any, expected: np.ndarray, tolerance: float) -> dict:
+def _shape_readings(
+    question: Question, case: Any, expected: np.ndarray, tolerance: float, rule: str
+) -> dict:
     """Wrong shapes that mean something here, and what the autograder says about each."""
     readings = {}
     dims = _dimensions(case)
@@ -281,12 +292,12 @@ def _shape_readings(question: str, case: Any, expected: np.ndarray, tolerance: f
             if shape != expected.shape and diagnosis.shape_readings(question, case, shape):
                 filler = np.full(shape, 123456.789)  # an answer no mistake returns
                 readings[shape] = diagnosis.explain(
-                    question, case, filler, expected, tolerance=tolerance
-                )
+                    question, case, filler, expected, tolerance=tolerance, tie_rule=rule
+                )[0]
     return readings
 
 
-def _error_readings(question: str, case: Any) -> dict[tuple, str]:
+def _error_readings(question: Question, case: Any) -> dict[tuple, str]:
     """NumPy's index errors that mean one thing here: (axis, size, low, high) -> sentence.
 
     ``axis`` None stands for any axis, ``high`` None for any larger index.
@@ -295,7 +306,7 @@ def _error_readings(question: str, case: Any) -> dict[tuple, str]:
     found: dict[tuple[int, int], list[tuple[int, str]]] = {}
     for axis, size, index in itertools.product(range(4), range(1, limit), range(limit)):
         message = f"index {index} is out of bounds for axis {axis} with size {size}"
-        hint = diagnosis.explain_error(question, case, message)
+        hint, _ = diagnosis.explain_error(question, case, message)
         if hint:
             found.setdefault((axis, size), []).append((index, hint))
     runs: dict[tuple, set[int]] = {}

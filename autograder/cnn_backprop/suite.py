@@ -13,17 +13,23 @@ expected values written in), so the public tests count exactly as they run in th
 from __future__ import annotations
 
 import ast
+import contextvars
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from otter.test_files import ExceptionTestFile, test_case
 from otter.test_files.abstract_test import TestCase, TestCaseResult
 
-from . import config, paths
+from . import config
+from .cases import CaseRandom
+
+if TYPE_CHECKING:
+    from .course import Course
 
 
 @dataclass
@@ -35,6 +41,7 @@ class DiagnosedResult(TestCaseResult):
     """
 
     causes: tuple[str, ...] = ()
+    detail: str = ""  # the message without the case's name and mark: what a record keeps
 
 
 def case(
@@ -63,15 +70,34 @@ def case(
     return register
 
 
+_TIE_RULE: contextvars.ContextVar[str] = contextvars.ContextVar("cnn_backprop_tie_rule")
+
+
+@contextmanager
+def tie_rule_in_force(rule: str) -> Iterator[None]:
+    """Run the public suites as written (not rendered) under ``rule`` (the pytest plugin)."""
+    token = _TIE_RULE.set(rule)
+    try:
+        yield
+    finally:
+        _TIE_RULE.reset(token)
+
+
 def by_tie_rule(**expected: Any) -> Any:
     """The value for the course's tie rule: ``by_tie_rule(first=..., all=..., split=...)``.
 
-    Public tests use it for expected values that depend on the rule; the students' copy has
-    only the course's value written in (see :mod:`cnn_backprop.public`).
+    Public tests use it for expected values that depend on the rule; the students' copy, and
+    what the grader runs, have only the course's value written in (``public.render``).
     """
     if sorted(expected) != sorted(config.TIE_RULES):
         raise TypeError(f"by_tie_rule needs one value per rule: {', '.join(config.TIE_RULES)}")
-    return expected[config.load().tie_rule]
+    rule = _TIE_RULE.get(None)
+    if rule is None:
+        raise RuntimeError(
+            "by_tie_rule runs only under cnn-backprop's pytest plugin; the grader and the "
+            "students run the public suites rendered for the course"
+        )
+    return expected[rule]
 
 
 @dataclass(frozen=True)
@@ -84,10 +110,10 @@ class DeclaredCase:
     needs: tuple[str, ...]
 
 
-def declared_cases(question: str) -> list[DeclaredCase]:
-    """Every case the public and hidden files of ``question`` declare with ``@case(...)``."""
+def declared_cases(files: list[Path]) -> list[DeclaredCase]:
+    """Every case the given suite files declare with ``@case(...)`` (read, never run)."""
     found = []
-    for path in paths.suite_files(question):
+    for path in files:
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if not isinstance(node, ast.FunctionDef):
                 continue
@@ -101,18 +127,17 @@ def declared_cases(question: str) -> list[DeclaredCase]:
     return found
 
 
-def load_question(question: str, files: list[Path] | None = None) -> ExceptionTestFile:
+def load_question(course: Course, question: str, files: list[Path] | None = None):
     """One Otter test file per question: its public cases, then its hidden cases."""
     from .public import render  # the public file as students have it
 
-    files = files or paths.suite_files(question)
+    files = files or course.suite_files(question)
     merged: list[TestCase] = []
-    course = config.load()
     for path in files:
         text = path.read_text(encoding="utf-8")
         public = path.parent.name == "public"
         if public:  # specialised to the course: only its cases, its tie rule
-            text = render(question, text, mistakes=False)
+            text = render(course, question, text, mistakes=False)
         tf = ExceptionTestFile.from_string(text, path=str(path))
         if tf.name != question:
             raise ValueError(f"{path} declares name = {tf.name!r}, expected {question!r}")
@@ -121,9 +146,9 @@ def load_question(question: str, files: list[Path] | None = None) -> ExceptionTe
             unknown = set(required) - set(config.FEATURES)
             if unknown:
                 raise ValueError(f"{path}: case {tc.name!r} needs unknown features {unknown}")
-            if all(course.enabled(f) for f in required):
+            if all(course.config.enabled(f) for f in required):
                 merged.append(tc)
-    merged = course_points(question, merged, course)
+    merged = course_points(question, merged, course.config)
     return ExceptionTestFile(question, str(files[-1]), merged, all_or_nothing=False)
 
 
@@ -155,12 +180,18 @@ def course_points(question: str, cases: list[TestCase], course: config.CourseCon
     return [replace(tc, points=w * scale) for tc, w in zip(cases, weights, strict=True)]
 
 
-def case_rng(seed: int, question: str, case_name: str) -> np.random.Generator:
-    """Each case's own stream: independent of case order and of the other questions."""
-    return np.random.default_rng([seed, zlib.crc32(f"{question}/{case_name}".encode())])
+def case_rng(
+    seed: int, question: str, case_name: str, features: Mapping[str, bool] | None = None
+) -> CaseRandom:
+    """Each case's own stream: independent of case order and of the other questions; it
+    carries the course's features, which the draws follow."""
+    generator = np.random.default_rng([seed, zlib.crc32(f"{question}/{case_name}".encode())])
+    return CaseRandom(generator, features or {})
 
 
-def run_question(tf: ExceptionTestFile, env: dict[str, Any], seed: int) -> ExceptionTestFile:
+def run_question(
+    tf: ExceptionTestFile, env: dict[str, Any], seed: int, features: Mapping[str, bool]
+) -> ExceptionTestFile:
     """Run every case of ``tf`` with parameters filled by name from ``env`` plus ``rng``.
 
     A failing case's message is its assertion text; an unexpected error in the test code
@@ -168,17 +199,18 @@ def run_question(tf: ExceptionTestFile, env: dict[str, Any], seed: int) -> Excep
     """
     results: list[TestCaseResult] = []
     for tc in tf.test_cases:
-        case_env = {**env, "rng": case_rng(seed, tf.name, tc.name)}
+        case_env = {**env, "rng": case_rng(seed, tf.name, tc.name, features)}
         causes: tuple[str, ...] = ()
         try:
             tc.body.call_func(case_env)
-            passed, message = True, f"✅ {tc.name}: passed"
+            passed, detail = True, "passed"
         except AssertionError as exc:
-            passed, message = False, f"❌ {tc.name}: {exc}"
+            passed, detail = False, str(exc)
             causes = tuple(str(c) for c in getattr(exc, "causes", ()))
         except Exception as exc:  # a bug in a test, not in the submission
             passed = False
-            message = f"❌ {tc.name}: the grader could not run this case ({type(exc).__name__})"
-        results.append(DiagnosedResult(tc, message, passed, causes))
+            detail = f"the grader could not run this case ({type(exc).__name__})"
+        message = f"{'✅' if passed else '❌'} {tc.name}: {detail}"
+        results.append(DiagnosedResult(tc, message, passed, causes, detail))
     tf.test_case_results = results
     return tf
