@@ -6,14 +6,26 @@ import argparse
 import errno
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import QUESTIONS, __version__
+from . import __version__
+
+if TYPE_CHECKING:
+    from .course import Course
+    from .records import Record
+
+
+def _course(args: argparse.Namespace) -> Course:
+    """The course every command works on: built once, from ``--course`` or the checkout."""
+    from .course import load
+
+    return load(Path(args.course) if args.course else None)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
 
-    return build(Path(args.out))
+    return build(_course(args), Path(args.out))
 
 
 def _sandbox_line(summary: dict) -> str:
@@ -37,12 +49,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_isolation() -> str | None:
+def _check_isolation(course: Course) -> str | None:
     """Why grading here would refuse every submission (None: it will not)."""
-    from . import config
     from .sandbox import detect_protections
 
-    required = config.load().min_isolation
+    required = course.config.min_isolation
     protections = detect_protections()
     print(_sandbox_line(protections.summary()), file=sys.stderr)
     if protections.meets(required):
@@ -59,13 +70,12 @@ def _check_isolation() -> str | None:
 def cmd_grade(args: argparse.Namespace) -> int:
     from . import misconceptions, similarity
     from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
-    from .config import load
-    from .report import ran, write_report
+    from .report import write_report
 
-    course = load()  # a configuration mistake stops here, before anything is graded
+    course = _course(args)  # a configuration mistake stops here, before anything is graded
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)  # an unwritable --out: said before any probing
-    refused = _check_isolation()
+    refused = _check_isolation(course)
     if refused:
         print(f"cnn-backprop grade: {refused}", file=sys.stderr)
         return 2
@@ -85,6 +95,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 2
     try:
         result = grade_batch(
+            course,
             found.jobs,
             out,
             workers=args.jobs,
@@ -101,35 +112,33 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
         return 130
     records = result.records
-    csv_path = write_grades_csv(records, out / "grades.csv")
-    diagnosis = misconceptions.diagnose_class(records)
+    csv_path = write_grades_csv(course.names, records, out / "grades.csv")
+    diagnosis = misconceptions.diagnose_class(course, records)
     misconceptions.write_csv(diagnosis, out / misconceptions.CSV_FILE)
-    graded = {r["key"] for r in records}
+    graded = {r.key for r in records}
     files = {job.key: job.path for job in found.jobs if job.key in graded}
     if len(files) > 100:  # about 5 s per hundred submissions: say what is happening
         print(f"searching {len(files)} submissions for look-alikes...", file=sys.stderr)
-    comparison = similarity.compare_paths(
-        files, course.similarity_threshold, cache=out / similarity.CACHE_DIR
-    )
+    comparison = similarity.compare_paths(course, files, cache=out / similarity.CACHE_DIR)
     similarity_path = similarity.write_csv(comparison, out / similarity.CSV_FILE)
     report_path = write_report(
+        course,
         records,
         out / "report.html",
         title=args.title,
         similarity=comparison,
         diagnosis=diagnosis,
-        policy=course.gradients_not_derived,
     )
     if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
-        _print_table(records)
-    failed = sum(not ran(r) for r in records)
+        _print_table(course.names, records)
+    failed = sum(not r.ran for r in records)
     timing = f" in {result.seconds:.1f} s with {result.workers} worker(s)" if result.graded else ""
     print(
         f"{len(records)} submission(s): {len(result.graded)} graded{timing}, "
         f"{len(result.reused)} unchanged since the last run"
         + (f"; {failed} failed to run" if failed else "")
     )
-    flagged = sum(bool(r.get("flags")) for r in records)
+    flagged = sum(bool(r.flags) for r in records)
     if flagged:
         print(f"{flagged} submission(s) flagged for instructors (grades.csv's flags column)")
     if comparison.unavailable:
@@ -149,23 +158,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
 TABLE_ROWS = 40
 
 
-def _print_table(records: list[dict]) -> None:
-    widths = [max(12, *(len(r["key"]) for r in records)), *(len(q) for q in QUESTIONS), 9, 12]
-    header = ["submission", *QUESTIONS, "total", "status"]
+def _print_table(questions: tuple[str, ...], records: list[Record]) -> None:
+    widths = [max(12, *(len(r.key) for r in records)), *(len(q) for q in questions), 9, 12]
+    header = ["submission", *questions, "total", "status"]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
     for r in records:
-        scores, possible = r.get("scores", {}), r.get("possible", {})
-        cells = [f"{scores.get(q, 0):g}/{possible.get(q, 0):g}" for q in QUESTIONS]
-        line = [r["key"], *cells, f"{r['total']:g}/{sum(possible.values()):g}", r["status"]]
+        cells = [f"{r.scores.get(q, 0):g}/{r.possible.get(q, 0):g}" for q in questions]
+        line = [r.key, *cells, f"{r.total:g}/{sum(r.possible.values()):g}", r.status]
         print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from . import config
     from .grader import check_file
 
-    config.load()
-    passed, failed, report = check_file(Path(args.submission))
+    passed, failed, report = check_file(_course(args), Path(args.submission))
     print(report)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
@@ -181,7 +187,7 @@ def _positive(text: str) -> int:
 def cmd_mutants(args: argparse.Namespace) -> int:
     from .mutation import main as kill_matrix
 
-    return kill_matrix(args.seeds, args.tie_rule, scope=args.scope)
+    return kill_matrix(_course(args), args.seeds, args.tie_rule, scope=args.scope)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         description="Build, grade and check the CNN backpropagation homework.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--course",
+        metavar="DIR",
+        help="the course folder (solutions/, tests/, assignment/, otter_config.json; "
+        "default: this checkout, or $CNN_BACKPROP_COURSE)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="write the student handout and the Gradescope autograder zip")

@@ -24,21 +24,24 @@ each function: ``function,cause,submissions,share`` (``cause`` is the diagnosis 
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import QUESTIONS, diagnosis
-from .records import failure_signature, ran
+from . import diagnosis
+from .atomic import write_text
+from .records import Record, failure_signature
+
+if TYPE_CHECKING:
+    from .course import Course
 
 CSV_FILE = "misconceptions.csv"
 # causes whose clause only reads after the message's own start ("... modified its input `x`
 # in place; backprop still needs ...")
-SAYS = {"inplace": f"modified an input in place: {diagnosis.CAUSES['inplace'].says}"}
+SAYS = {"inplace": f"modified an input in place: {diagnosis.COMMON['inplace'].says}"}
 CSV_HEADER = ("function", "cause", "submissions", "share")
 
 
@@ -135,23 +138,20 @@ def _credited(failing: list[tuple[str, tuple[str, ...], str]]) -> list[tuple[str
     return out
 
 
-def diagnose_class(records: Sequence[dict[str, Any]]) -> ClassDiagnosis:
+def diagnose_class(course: Course, records: Sequence[Record]) -> ClassDiagnosis:
     """Count the named causes (and the unexplained failures) of ``records`` (from ``batch``)."""
-    ran_records = sorted((r for r in records if ran(r)), key=lambda r: r["key"])
+    ran_records = sorted((r for r in records if r.ran), key=lambda r: r.key)
     population = len(ran_records)
     named: dict[tuple[str, str], dict[str, Any]] = defaultdict(_group)
     unnamed: dict[tuple[str, str], dict[str, Any]] = defaultdict(_group)
     failed: dict[str, set[str]] = defaultdict(set)
     unexplained: dict[str, set[str]] = defaultdict(set)
     for record in ran_records:
-        key = record["key"]
+        key = record.key
         per_function: dict[str, list[tuple[str, tuple[str, ...], str]]] = defaultdict(list)
-        for case in record.get("cases", []):
-            if case.get("passed"):
-                continue
-            function = str(case.get("question", ""))
-            causes = tuple(str(c) for c in case.get("causes") or ())
-            per_function[function].append((str(case.get("case", "")), causes, case["message"]))
+        for case in record.cases:
+            if not case.passed:
+                per_function[case.question].append((case.case, case.causes, case.message))
         for function, failing in per_function.items():
             failed[function].add(key)
             for case, cause, message in _credited([f for f in failing if f[1]]):
@@ -161,24 +161,28 @@ def diagnose_class(records: Sequence[dict[str, Any]]) -> ClassDiagnosis:
                 _add(unnamed[(function, failure_signature(message))], key, case, message)
     result = ClassDiagnosis(
         population,
-        failed={q: len(failed.get(q, ())) for q in QUESTIONS},
-        unexplained={q: len(unexplained.get(q, ())) for q in QUESTIONS},
+        failed={q: len(failed.get(q, ())) for q in course.names},
+        unexplained={q: len(unexplained.get(q, ())) for q in course.names},
     )
     for (function, cause_key), group in named.items():
-        cause = diagnosis.cause_of(function, cause_key)
+        question = course.find(function)
+        catalogue = question.catalogue if question else diagnosis.EMPTY
+        cause = catalogue.cause(cause_key)
+        anchor = cause.anchor or (question.section if question else "")
+        sections = question.sections if question else {}
         result.misconceptions.append(
             Misconception(
                 function=function,
                 cause=cause_key,
                 says=SAYS.get(cause_key, cause.says),
-                anchor=cause.anchor,
-                section=diagnosis.SECTIONS.get(cause.anchor, cause.anchor),
+                anchor=anchor,
+                section=sections.get(anchor, anchor),
                 **_summary(group, population),
             )
         )
     for (function, signature), group in unnamed.items():
         result.unnamed.append(Unnamed(function, signature, **_summary(group, population)))
-    order = {q: i for i, q in enumerate(QUESTIONS)}
+    order = {q: i for i, q in enumerate(course.names)}
 
     def rank(item: Misconception | Unnamed) -> tuple[int, int, str]:
         label = item.cause if isinstance(item, Misconception) else item.signature
@@ -221,11 +225,8 @@ def csv_rows(result: ClassDiagnosis) -> list[list[str]]:
 
 def write_csv(result: ClassDiagnosis, path: str | Path) -> Path:
     """Write ``misconceptions.csv`` atomically (a header only when nothing was named)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".misconceptions-", suffix=".csv")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        writer.writerows(csv_rows(result))
-    os.replace(tmp, path)
-    return path
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows(csv_rows(result))
+    return write_text(buffer.getvalue(), path)

@@ -35,21 +35,25 @@ alphabetical order; the similarity to three decimals).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
+import io
 import itertools
 import json
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .atomic import write_json, write_text
 from .batch import csv_cell
 from .submission import BadSubmission, load_submission
+
+if TYPE_CHECKING:
+    from .course import Course
 
 NOISE = 50  # copydetect's noise threshold k: filtered characters per fingerprint
 WINDOW = 1  # winnowing window: keep every k-gram (deterministic; see the module docstring)
@@ -87,12 +91,13 @@ def submission_code(path: str | Path) -> str | None:
     return "\n\n".join(f"# {label}\n{source}" for label, source in submission.cells)
 
 
-def boilerplate_code() -> str:
+def boilerplate_code(course: Course) -> str:
     """Everything the handout gives students: the ``.py`` module, the notebook's setup and
     its export cell (a hundred given lines that every notebook submission carries)."""
     from . import handout
 
-    return "\n\n".join([handout.build_module(), handout.setup_cell(), handout.export_cell()])
+    parts = [handout.build_module(course), handout.setup_cell(), handout.export_cell(course.root)]
+    return "\n\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def compare(
     sources: Mapping[str, str | None],
     threshold: float,
     *,
-    boilerplate: str | None = None,
+    boilerplate: str = "",
     shown: int = SHOWN_PAIRS,
     cache: Path | None = None,
 ) -> Comparison:
@@ -159,7 +164,7 @@ def compare(
     threshold : float
         In (0, 1]: the share of one submission's own code found in the other.
     boilerplate : str, optional
-        Code to ignore; by default the handout's (``boilerplate_code``).
+        Code to ignore: the handout's (``boilerplate_code``), which ``compare_paths`` passes.
     shown : int
         How many of the most similar pairs get side-by-side excerpts.
     cache : Path, optional
@@ -174,7 +179,6 @@ def compare(
     import numpy as np
     from copydetect import compare_files
 
-    boilerplate = boilerplate_code() if boilerplate is None else boilerplate
     given = _Fingerprint(boilerplate, None, None)
     skip = np.array(sorted(given.hashes), dtype=np.int64)
     handout_lines = {line.strip() for line in boilerplate.splitlines()}
@@ -301,14 +305,8 @@ def _write_tokens(cache: Path | None, digest: str, tokens: tuple[str, Any]) -> N
         "filtered": tokens[0],
         "offsets": tokens[1].tolist(),
     }
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache, prefix=".tokens-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        os.replace(tmp, cache / f"{digest}.json")
-    except OSError:
-        pass  # a cache: grading goes on without it
+    with contextlib.suppress(OSError):  # a cache: grading goes on without it
+        write_json(data, cache / f"{digest}.json", indent=0)
 
 
 @functools.cache
@@ -320,14 +318,16 @@ def _engine() -> str:
 
 
 def compare_paths(
-    files: Mapping[str, str | Path | None], threshold: float, **options: Any
+    course: Course, files: Mapping[str, str | Path | None], **options: Any
 ) -> Comparison:
-    """``compare`` on submission files (key -> path; None: nothing to read).
+    """``compare`` on submission files (key -> path; None: nothing to read), at the course's
+    ``similarity_threshold``, leaving out the course's handout code.
 
-    ``options``: ``compare``'s keywords (``cache``, ``boilerplate``, ``shown``).
+    ``options``: ``compare``'s keywords (``cache``, ``shown``).
     """
     sources = {key: submission_code(path) if path else None for key, path in files.items()}
-    return compare(sources, threshold, **options)
+    threshold = course.config.similarity_threshold
+    return compare(sources, threshold, boilerplate=boilerplate_code(course), **options)
 
 
 def _groups(pairs: list[Pair]) -> list[list[str]]:
@@ -422,11 +422,8 @@ def write_csv(result: Comparison, path: str | Path) -> Path | None:
     if result.unavailable:
         path.unlink(missing_ok=True)
         return None
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".similarity-", suffix=".csv")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(CSV_HEADER)
-        rows = ([csv_cell(p.a), csv_cell(p.b), f"{p.similarity:.3f}"] for p in result.pairs)
-        writer.writerows(rows)
-    os.replace(tmp, path)
-    return path
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows([csv_cell(p.a), csv_cell(p.b), f"{p.similarity:.3f}"] for p in result.pairs)
+    return write_text(buffer.getvalue(), path)
