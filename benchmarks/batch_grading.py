@@ -98,6 +98,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from cnn_backprop.batch import discover, grade_batch
+    from cnn_backprop.course import load
+
+    course = load()
 
     with tempfile.TemporaryDirectory(prefix="cnn-backprop-bench-") as tmp:
         tmp = Path(tmp)
@@ -111,29 +114,30 @@ def main() -> int:
             # refresh student_template/, which a benchmark must not touch
             from cnn_backprop.build import build_autograder_zip
 
-            zip_path = build_autograder_zip(tmp / "autograder.zip")
+            zip_path = build_autograder_zip(course, tmp / "autograder.zip")
 
         jobs = discover([folder], tmp / "batch").jobs
         started = time.perf_counter()
-        batch = grade_batch(jobs, tmp / "batch", workers=args.jobs)
+        batch = grade_batch(course, jobs, tmp / "batch", workers=args.jobs)
         batch_s = time.perf_counter() - started
 
         started = time.perf_counter()
-        single = grade_batch(discover([folder], tmp / "single").jobs, tmp / "single", workers=1)
+        single = grade_batch(
+            course, discover([folder], tmp / "single").jobs, tmp / "single", workers=1
+        )
         single_s = time.perf_counter() - started
 
         # a spread over the class: a correct .py, a notebook, mistakes, broken files
-        by_index = {int(r["key"][7:10]): r for r in batch.records}
+        by_index = {int(r.key[7:10]): r for r in batch.records}
         sample = [by_index[i] for i in SAMPLE if i in by_index][: args.otter_sample]
         started = time.perf_counter()
         otter = {
-            r["key"]: otter_score(zip_path, Path(r["origin"]), tmp / "otter" / r["key"])
-            for r in sample
+            r.key: otter_score(zip_path, Path(r.origin), tmp / "otter" / r.key) for r in sample
         }
         otter_s = time.perf_counter() - started
 
-    ours = {r["key"]: r["total"] for r in batch.records}
-    one_by_one = {r["key"]: r["total"] for r in single.records}
+    ours = {r.key: r.total for r in batch.records}
+    one_by_one = {r.key: r.total for r in single.records}
     same_batch = ours == one_by_one
     same_otter = all(abs(otter[k] - ours[k]) < 1e-9 for k in otter)
     per_ours = batch_s / n

@@ -44,6 +44,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--file", type=Path, help="default: the reference solution notebook")
     args = parser.parse_args()
+    from cnn_backprop.course import load
     from cnn_backprop.handout import build_notebook
 
     zip_path = autograder_zip()
@@ -51,7 +52,7 @@ def main() -> int:
         work = Path(tmp)
         submission = args.file or work / "cnn_backprop_hw.ipynb"
         if args.file is None:
-            nbformat.write(build_notebook(solution=True), submission)
+            nbformat.write(build_notebook(load(), solution=True), submission)
         times: dict[str, list[float]] = {"gradescope": [], "otter run": [], "grade": []}
         for round_ in range(args.rounds):
             folder = lay_out_autograder(

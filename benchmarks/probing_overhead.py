@@ -29,7 +29,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from cnn_backprop import FORWARD, QUESTIONS, paths  # noqa: E402
+from checkout import COURSE, QUESTIONS, TOTAL  # noqa: E402
+from cnn_backprop.checks import LocalFunction  # noqa: E402
 from cnn_backprop.sandbox import session  # noqa: E402
 from cnn_backprop.sandbox.child import _watched_call  # noqa: E402
 from cnn_backprop.suite import load_question, run_question  # noqa: E402
@@ -51,11 +52,13 @@ def recorded_calls(namespace: dict[str, Any]) -> list[tuple[str, list, dict]]:
 
         return call
 
-    env: dict[str, Any] = {q: recorder(q) for q in QUESTIONS}
-    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    env: dict[str, Any] = {
+        q: LocalFunction(recorder(q), COURSE.question(q), COURSE) for q in QUESTIONS
+    }
+    env.update(COURSE.given())
     for seed in (0, 1):
         for question in QUESTIONS:
-            run_question(load_question(question), env, seed)
+            run_question(load_question(COURSE, question), env, seed, COURSE.config.features)
     rng = np.random.default_rng(0)
     x, delta = rng.standard_normal((4, 8, 200)), rng.standard_normal((4, 6, 99))
     calls.append(("conv1d_backward_w", [x, delta, 3], {"stride": 2}))
@@ -104,14 +107,14 @@ def through_sandbox(times: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "loops.py"
         path.write_text(in_template(style("loops")))
-        grade_file(path)  # warm up: imports, the protections' probe
+        grade_file(path, COURSE)  # warm up: imports, the protections' probe
         for _ in range(times):
             for label, source in (("watched", shipped), ("unwatched", without)):
                 session.CHILD_SOURCE = source
                 started = time.perf_counter()
-                outcome = grade_file(path)
+                outcome = grade_file(path, COURSE)
                 seconds[label].append(time.perf_counter() - started)
-                assert outcome.total == 30, outcome.results.get("output")
+                assert outcome.total == TOTAL, outcome.results.get("output")
     session.CHILD_SOURCE = shipped
     w, u = (statistics.median(seconds[k]) for k in ("watched", "unwatched"))
     print(f"through the sandbox: grade_file(loops.py), median of {times}, interleaved")

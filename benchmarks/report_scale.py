@@ -24,6 +24,7 @@ With ``--out``, the page and the inputs are kept there (to look at).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import random
 import re
@@ -40,9 +41,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from cnn_backprop import FORWARD, QUESTIONS, paths, probing, similarity  # noqa: E402
+from checkout import COURSE, QUESTIONS  # noqa: E402
+from cnn_backprop import probing, similarity  # noqa: E402
 from cnn_backprop.checks import SubmittedFunction  # noqa: E402
 from cnn_backprop.misconceptions import diagnose_class  # noqa: E402
+from cnn_backprop.records import CaseRecord, Record, Submitter  # noqa: E402
 from cnn_backprop.report import render_report  # noqa: E402
 from cnn_backprop.sandbox import CallResult, SubmissionError  # noqa: E402
 from cnn_backprop.sandbox.child import _watched_call  # noqa: E402
@@ -98,6 +101,7 @@ class Watched:
 
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
+        self.probes: dict[str, list[Any]] = {}  # what the watch measured, per function
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
@@ -113,6 +117,7 @@ class Watched:
         except Exception as exc:
             raise SubmissionError(f"raised {type(exc).__name__}: {exc}") from None
         value = np.asarray(value)
+        self.probes.setdefault(name, []).append(read_probe(probe))
         return CallResult(
             np.array(value, dtype=np.float64, copy=True),
             str(value.dtype),
@@ -122,43 +127,47 @@ class Watched:
         )
 
 
-def grade(code: str, seed: int) -> dict[str, Any]:
+def grade(code: str, seed: int) -> Record:
     """A batch-shaped record of ``code`` (key and identity left out)."""
     namespace: dict[str, Any] = {"__name__": "submission"}
     exec(compile(code, "student.py", "exec"), namespace)
-    env: dict[str, Any] = {q: SubmittedFunction(Watched(namespace), q) for q in QUESTIONS}
-    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    watched = Watched(namespace)
+    env: dict[str, Any] = {
+        q: SubmittedFunction(watched, COURSE.question(q), COURSE) for q in QUESTIONS
+    }
+    env.update(COURSE.given())
     cases, scores, possible = [], {}, {}
     for question in QUESTIONS:
-        tf = run_question(load_question(question), env, seed)
+        suite = load_question(COURSE, question)
+        tf = run_question(suite, env, seed, COURSE.config.features)
         scores[question], possible[question] = round(tf.score, 5), round(tf.possible, 5)
         for r in tf.test_case_results:
             cases.append(
-                {
-                    "question": question,
-                    "case": r.test_case.name,
-                    "hidden": bool(r.test_case.hidden),
-                    "points": float(r.test_case.points or 0),
-                    "passed": bool(r.passed),
-                    "message": "" if r.passed else r.message.partition(": ")[2][:600],
-                    "causes": list(r.causes),
-                }
+                CaseRecord(
+                    question=question,
+                    case=r.test_case.name,
+                    hidden=bool(r.test_case.hidden),
+                    points=float(r.test_case.points or 0),
+                    passed=bool(r.passed),
+                    message="" if r.passed else r.detail[:600],
+                    causes=() if r.passed else tuple(r.causes),
+                )
             )
-    flags = probing.judge({q: env[q].probes for q in QUESTIONS})
-    return {
-        "status": "graded",
-        "scores": scores,
-        "possible": possible,
-        "total": round(sum(scores.values()), 5),
-        "seed": seed,
-        "notes": "",
-        "cases": cases,
-        "flags": [f.as_record() for f in flags],
-    }
+    flags = probing.judge({q: watched.probes.get(q, []) for q in QUESTIONS})
+    return Record(
+        key="",
+        status="graded",
+        scores=scores,
+        possible=possible,
+        total=round(sum(scores.values()), 5),
+        seed=seed,
+        cases=tuple(cases),
+        flags=tuple(f.as_record() for f in flags),
+    )
 
 
-def records_for(sources: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
-    graded: dict[str, dict[str, Any]] = {}
+def records_for(sources: dict[str, str]) -> tuple[list[Record], int]:
+    graded: dict[str, Record] = {}
     records = []
     rng = random.Random(1)
     for i, (key, code) in enumerate(sorted(sources.items())):
@@ -167,13 +176,13 @@ def records_for(sources: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
             graded[digest] = grade(code, seed=len(graded))
         name = f"{rng.choice(NAMES)} {chr(65 + i % 26)}."
         records.append(
-            {
-                **graded[digest],
-                "key": key,
-                "submission_id": key.split("_")[1],
-                "submitters": [{"name": name, "email": f"s{i}@example.edu", "sid": str(i)}],
-                "seconds": round(0.2 + rng.random(), 3),
-            }
+            dataclasses.replace(
+                graded[digest],
+                key=key,
+                submission_id=key.split("_")[1],
+                submitters=(Submitter(name=name, email=f"s{i}@example.edu", sid=str(i)),),
+                seconds=round(0.2 + rng.random(), 3),
+            )
         )
     return records, len(graded)
 
@@ -212,21 +221,22 @@ def main() -> int:
     print(f"class: {len(records)} submissions, {distinct} distinct files graded in process "
           f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
 
+    boilerplate = similarity.boilerplate_code(COURSE)  # as the CLI compares
     with tempfile.TemporaryDirectory() as cache:  # as in a batch's output folder
         started = time.perf_counter()
-        similarity.compare(sources, 0.8, cache=Path(cache))
+        similarity.compare(sources, 0.8, boilerplate=boilerplate, cache=Path(cache))
         cold_s = time.perf_counter() - started
         started = time.perf_counter()
-        comparison = similarity.compare(sources, 0.8, cache=Path(cache))
+        comparison = similarity.compare(sources, 0.8, boilerplate=boilerplate, cache=Path(cache))
         look_s = time.perf_counter() - started
     started = time.perf_counter()
-    diagnosis = diagnose_class(records)
+    diagnosis = diagnose_class(COURSE, records)
     count_s = time.perf_counter() - started
     started = time.perf_counter()
-    page = render_report(records, similarity=comparison, diagnosis=diagnosis, policy="report")
+    page = render_report(COURSE, records, similarity=comparison, diagnosis=diagnosis)
     render_s = time.perf_counter() - started
 
-    flagged = sum(bool(r["flags"]) for r in records)
+    flagged = sum(bool(r.flags) for r in records)
     print(f"look-alike search:   {cold_s:6.2f} s  first run; {look_s:.2f} s again (tokens cached)"
           f"  ({len(comparison.compared)} compared, {len(comparison.pairs)} pairs in "
           f"{len(comparison.groups)} groups)")  # fmt: skip

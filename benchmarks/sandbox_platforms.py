@@ -45,6 +45,7 @@ def measure_zip(platform) -> dict | str:
     """The Gradescope layout (Otter's folders closed to the sandbox's uid): grade the reference
     notebook through the zip's entry point and read the sandbox summary it recorded."""
     import nbformat
+    from cnn_backprop.course import load
     from cnn_backprop.handout import build_notebook
     from platforms import lay_out_autograder, run_gradescope
 
@@ -52,7 +53,7 @@ def measure_zip(platform) -> dict | str:
     if reason:
         return reason
     with tempfile.TemporaryDirectory(prefix="cnnbp-table-") as tmp:
-        notebook = nbformat.writes(build_notebook(solution=True)).encode()
+        notebook = nbformat.writes(build_notebook(load(), solution=True)).encode()
         folder = lay_out_autograder(Path(tmp) / "ag", {"hw.ipynb": notebook})
         results = run_gradescope(folder, platform)
     found = results.get("extra_data", {}).get("sandbox")

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from cnn_backprop.course import load
 from cnn_backprop.handout import (
     KERNEL_ONLY,
     MODULE,
@@ -70,7 +71,7 @@ def prove_student_set(python: Path, with_jupyter: bool) -> list[str]:
         blank = run(python, [MODULE], folder)
         if blank.returncode != 1:
             problems.append(f"blank .py: exit {blank.returncode}: {blank.stderr[-300:]}")
-        (folder / MODULE).write_text(build_module(solution=True))
+        (folder / MODULE).write_text(build_module(load(), solution=True))
         right = run(python, [MODULE], folder)
         if right.returncode != 0:
             problems.append(f"solved .py: exit {right.returncode}: {right.stdout[-300:]}")
@@ -78,7 +79,7 @@ def prove_student_set(python: Path, with_jupyter: bool) -> list[str]:
         if checked.returncode != 0 or "All tests passed" not in checked.stdout:
             problems.append(f"otter check: {checked.stdout[-300:]} {checked.stderr[-300:]}")
         if with_jupyter:
-            nb = build_notebook(solution=True)
+            nb = build_notebook(load(), solution=True)
             nb.cells = [c for c in nb.cells if "export" not in c.source]
             nbformat.write(nb, folder / NOTEBOOK)
             convert = ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute"]
@@ -97,8 +98,8 @@ def main() -> int:
     parser.add_argument("--instructor", action="store_true", help="also measure pip install -e .")
     options = parser.parse_args()
     sets = [
-        ("student, notebook or .py", install_line(), True),
-        ("student, .py only", install_line(KERNEL_ONLY), False),
+        ("student, notebook or .py", install_line(REPO), True),
+        ("student, .py only", install_line(REPO, KERNEL_ONLY), False),
     ]
     if options.instructor:
         sets += [

@@ -256,11 +256,12 @@ def user_tree() -> Path:
 @cache
 def autograder_zip() -> Path:
     """The built autograder zip (built once per session, with this checkout's package)."""
+    from checkout import COURSE
     from cnn_backprop.build import build_autograder_zip
 
     folder = Path(tempfile.mkdtemp(prefix="cnn-backprop-zip-"))
     os.chmod(folder, 0o755)
-    return build_autograder_zip(folder / "autograder.zip")
+    return build_autograder_zip(COURSE, folder / "autograder.zip")
 
 
 def lay_out_autograder(

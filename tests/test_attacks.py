@@ -54,7 +54,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from cnn_backprop import QUESTIONS
+from checkout import QUESTIONS
 from platforms import PLATFORMS, Platform, autograder_zip
 
 HERE = Path(__file__).resolve().parent
@@ -233,7 +233,8 @@ def test_every_attack_file_is_listed() -> None:
 
 # Each harness grades one file in its own process and reports on stdout (a channel the sandbox
 # cannot reach): status, scores, the results, the peak memory of the grading process.
-REPORT = r"""
+REPORT = (
+    r"""
 def report(status, scores, results, started):
     import json, resource, time
     out = {"status": status, "scores": scores, "seconds": time.monotonic() - started,
@@ -260,19 +261,24 @@ def from_results(results, started):
     else:
         status = "graded" if "grading details (instructors only)" in names else "unknown"
     report(status, scores, results, started)
-
-QUESTIONS = ("conv1d_backward_w", "conv1d_backward_input", "maxpool1d_backward")
 """
+    + f"""
+QUESTIONS = {tuple(QUESTIONS)!r}
+"""
+)
 
 HARNESS = {
     # a grading process that grades one file per line of its input, as a batch worker does
     "grade": REPORT
     + r"""
 import sys, time
+from cnn_backprop.course import load
 from cnn_backprop.grader import grade_file
+
+course = load()
 for line in sys.stdin:
     started = time.monotonic()
-    outcome = grade_file(line.rstrip("\n"))
+    outcome = grade_file(line.rstrip("\n"), course)
     report(outcome.status, outcome.scores, outcome.results, started)
 """,
     # the zip's own entry point on an /autograder-like folder, as Gradescope runs it

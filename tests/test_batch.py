@@ -15,7 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from cnn_backprop import QUESTIONS, batch
+from checkout import COURSE, POINTS, QUESTIONS, TOTAL
+from cnn_backprop import batch
 from cnn_backprop.batch import (
     RECORD_FILE,
     BatchInputError,
@@ -27,10 +28,13 @@ from cnn_backprop.batch import (
     grades_rows,
     load_metadata,
     pick_submission_file,
+    resume,
+    runner,
     unique_keys,
 )
 from cnn_backprop.cli import main
 from cnn_backprop.grader import derive_seed
+from cnn_backprop.records import FlagRecord, Record
 from zoo.mistakes import MISTAKES, submission_source
 
 ZOO = Path(__file__).parent / "zoo"
@@ -69,7 +73,7 @@ def write_class(folder: Path) -> dict[str, str]:
 def pinned_grader(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reruns must reuse results even if the grader's files change meanwhile (a developer
     editing them while the suite runs); ``test_fingerprint`` covers the real fingerprint."""
-    monkeypatch.setattr(batch, "grader_fingerprint", lambda: "pinned-for-this-test")
+    monkeypatch.setattr(runner, "grader_fingerprint", lambda course: "pinned-for-this-test")
 
 
 @pytest.fixture(scope="module")
@@ -171,13 +175,13 @@ def test_parallel_batch_matches_one_by_one_and_reruns_identically(
     rows = {r["submission"]: r for r in read_csv(one / "grades.csv")}
     assert len(rows) == 12
     assert list(rows) == sorted(rows)
-    assert rows["correct_correlate"]["total"] == "30"
-    assert rows["notebook_student"]["total"] == "30"
+    assert rows["correct_correlate"]["total"] == f"{TOTAL:g}"
+    assert rows["notebook_student"]["total"] == f"{TOTAL:g}"
     assert rows["empty"]["status"] == "unreadable"
     assert rows["syntax_error"]["total"] == "0"
     for name, row in rows.items():
         if name.startswith("mistake_"):
-            assert float(row["total"]) < 30, name
+            assert float(row["total"]) < TOTAL, name
     assert set(read_csv(one / "grades.csv")[0]) == {
         "submission",
         *QUESTIONS,
@@ -211,26 +215,26 @@ def test_an_interrupted_batch_resumes_without_regrading(
 
     # "interrupted" after two submissions: grade only those, as a stopped batch would have
     first = discover([folder / "s0.py", folder / "s3.py"], out).jobs
-    done = grade_batch(first, out, workers=2)
+    done = grade_batch(COURSE, first, out, workers=2)
     assert done.graded == ["s0", "s3"]
     before = {k: (out / k / RECORD_FILE).stat().st_mtime_ns for k in done.graded}
 
     jobs = discover([folder], out).jobs
-    resumed = grade_batch(jobs, out, workers=2)
+    resumed = grade_batch(COURSE, jobs, out, workers=2)
     assert resumed.reused == ["s0", "s3"]
     assert resumed.graded == ["s1", "s2", "s4"]
     assert {k: (out / k / RECORD_FILE).stat().st_mtime_ns for k in before} == before
 
     # a changed file is graded again, and only it
     (folder / "s1.py").write_text(submission_source(MISTAKES[3]))
-    again = grade_batch(discover([folder], out).jobs, out, workers=2)
+    again = grade_batch(COURSE, discover([folder], out).jobs, out, workers=2)
     assert again.graded == ["s1"]
-    assert again.records[1]["total"] < 30
+    assert again.records[1].total < TOTAL
 
     # a different --seed, or force, grades again
-    assert grade_batch(jobs[4:], out, workers=1, seed=7).graded == ["s4"]
-    assert grade_batch(jobs[4:], out, workers=1, seed=7).graded == []
-    assert grade_batch(jobs[4:], out, workers=1, seed=7, force=True).graded == ["s4"]
+    assert grade_batch(COURSE, jobs[4:], out, workers=1, seed=7).graded == ["s4"]
+    assert grade_batch(COURSE, jobs[4:], out, workers=1, seed=7).graded == []
+    assert grade_batch(COURSE, jobs[4:], out, workers=1, seed=7, force=True).graded == ["s4"]
 
 
 @pytest.mark.parametrize("form", ["zip", "folder"])
@@ -257,11 +261,11 @@ def test_gradescope_export_keeps_identities_and_seeds(
         "20230001",
         "231474005",
     )
-    assert ada["total"] == "30"
+    assert ada["total"] == f"{TOTAL:g}"
     # the seed Gradescope used: from the submission id, not from the file's content
-    assert int(ada["seed"]) == derive_seed("gradescope:231474005")
-    assert int(alan["seed"]) == derive_seed("gradescope:231474117")
-    assert float(alan["total"]) < 30 and grace["total"] == alan["total"]
+    assert int(ada["seed"]) == derive_seed("gradescope:231474005", COURSE.secret())
+    assert int(alan["seed"]) == derive_seed("gradescope:231474117", COURSE.secret())
+    assert float(alan["total"]) < TOTAL and grace["total"] == alan["total"]
     assert emmy["status"] == "unreadable" and emmy["total"] == "0"
     feedback = json.loads((out / "submission_231474230" / "results.json").read_text())
     assert "more than one .ipynb" in json.dumps(feedback)
@@ -277,17 +281,16 @@ def test_gradescope_export_keeps_identities_and_seeds(
 
 def test_fingerprint_follows_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CNN_BACKPROP_SECRET", "one")
-    first = batch.grader_fingerprint()
-    assert batch.grader_fingerprint() == first
+    first = batch.grader_fingerprint(COURSE)
+    assert batch.grader_fingerprint(COURSE) == first
     monkeypatch.setenv("CNN_BACKPROP_SECRET", "two")  # other seeds: earlier grades are stale
-    assert batch.grader_fingerprint() != first
+    assert batch.grader_fingerprint(COURSE) != first
 
 
-def test_fingerprint_ignores_settings_that_only_shape_the_report(tmp_path: Path) -> None:
+def test_fingerprint_ignores_settings_that_only_shape_the_report() -> None:
     def grading_config(**block: object) -> bytes:
-        otter = {"points_possible": 30, "plugins": [{batch.config.PLUGIN: block}]}
-        (tmp_path / "otter_config.json").write_text(json.dumps(otter))
-        return batch._grading_config(tmp_path / "otter_config.json")
+        otter = {"points_possible": TOTAL, "plugins": [{resume.config.PLUGIN: block}]}
+        return resume._grading_config(otter)
 
     base = grading_config(tie_rule="first")
     # a new look-alike threshold keeps every grade: nothing is graded again
@@ -369,36 +372,37 @@ def test_discover_rejects_what_it_cannot_grade(tmp_path: Path) -> None:
 
 
 def test_csv_rows_are_sorted_and_one_per_student() -> None:
-    base = {"scores": dict.fromkeys(QUESTIONS, 10.0), "total": 30.0, "seed": 5, "status": "graded"}
+    full = Record("", "graded", scores=dict(POINTS), total=TOTAL, seed=5)
+    two = (Submitter("Zed"), Submitter("Al"))
     records = [
-        {**base, "key": "b", "submission_id": "2", "submitters": [{"name": "Zed"}, {"name": "Al"}]},
-        {**base, "key": "a", "submission_id": None, "submitters": []},
+        Record(**{**vars(full), "key": "b", "submission_id": "2", "submitters": two}),
+        Record(**{**vars(full), "key": "a"}),
     ]
-    header, rows = grades_rows(records)
+    header, rows = grades_rows(QUESTIONS, records)
     assert header[:5] == ["submission", "submission_id", "name", "email", "sid"]
+    assert header[5 : 5 + len(QUESTIONS)] == list(QUESTIONS)  # one column per question
     assert [(r[0], r[2]) for r in rows] == [("a", ""), ("b", "Al"), ("b", "Zed")]
     assert header[-1] == "flags"
-    assert rows[0][-4:] == ["30", "5", "graded", ""]
+    assert rows[0][-4:] == [f"{TOTAL:g}", "5", "graded", ""]
 
 
 def test_flags_column_lists_each_flag_once_sorted() -> None:
-    flag = {"kind": "not-derived", "function": "maxpool1d_backward"}
-    record = {"key": "a", "scores": {}, "total": 30.0, "status": "graded"}
-    record["flags"] = [flag, {"kind": "unwatched", "function": "conv1d_backward_w"}, flag]
-    _, rows = grades_rows([record])
+    flag = FlagRecord("maxpool1d_backward", "not-derived")
+    flags = (flag, FlagRecord("conv1d_backward_w", "unwatched"), flag)
+    record = Record("a", "graded", total=TOTAL, flags=flags)
+    _, rows = grades_rows(QUESTIONS, [record])
     assert rows[0][-1] == "not-derived:maxpool1d_backward;unwatched:conv1d_backward_w"
 
 
 def test_progress_plain_lines_and_bar() -> None:
-    record = {"key": "s1", "total": 26.5, "possible": dict.fromkeys(QUESTIONS, 10), "seconds": 0.4}
-    record["status"] = "graded"
+    record = Record("s1", "graded", total=26.5, possible=dict(POINTS), seconds=0.4)
     log = io.StringIO()
     progress = Progress(log, bar=False)
     progress.start(3, 1)
     progress.advance(record)
     progress.finish()
     lines = log.getvalue().splitlines()
-    assert "1 of 3" in lines[0] and lines[1].startswith("[2/3] s1  26.5/30  graded")
+    assert "1 of 3" in lines[0] and lines[1].startswith(f"[2/3] s1  26.5/{TOTAL:g}  graded")
     assert "eta" in lines[1]
     tty = io.StringIO()
     progress = Progress(tty, bar=True)
@@ -411,8 +415,8 @@ def test_progress_plain_lines_and_bar() -> None:
 
 def test_a_job_with_nothing_to_grade_is_reported_not_fatal(tmp_path: Path) -> None:
     job = Job("lost", None, "export/lost", problem="the export has no files for this submission")
-    result = grade_batch([job], tmp_path, workers=4)
+    result = grade_batch(COURSE, [job], tmp_path, workers=4)
     (record,) = result.records
-    assert record["status"] == "unreadable" and record["total"] == 0
+    assert record.status == "unreadable" and record.total == 0
     feedback = json.loads((tmp_path / "lost" / "results.json").read_text())
     assert "no files for this submission" in json.dumps(feedback)

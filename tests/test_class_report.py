@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cnn_backprop import QUESTIONS
+from checkout import QUESTIONS
 from cnn_backprop.cli import main
 from zoo.classroom import Planted, write_class
 from zoo.mistakes import DIAGNOSES

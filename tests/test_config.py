@@ -6,19 +6,21 @@ import json
 from pathlib import Path
 
 import pytest
-from cnn_backprop import QUESTIONS, config
-from cnn_backprop.config import ConfigError, CourseConfig, parse
+from checkout import COURSE, QUESTIONS, copy_course, course_with
+from cnn_backprop import config
+from cnn_backprop.config import ConfigError
+from cnn_backprop.course import load
 from cnn_backprop.grader import grade_file
-from cnn_backprop.suite import load_question
+from cnn_backprop.suite import declared_cases, load_question
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def course():
-    """Grade under a given course configuration, restoring the repo's afterwards."""
-    yield lambda **kw: config.use(CourseConfig(**kw))
-    config.use(None)
+def parse(block: dict) -> config.CourseConfig:
+    """The plugin block read for this course's questions and cases."""
+    return config.parse(
+        block, questions=QUESTIONS, cases=lambda q: declared_cases(COURSE.suite_files(q))
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,60 +61,52 @@ def test_the_committed_configuration_is_valid_and_consistent() -> None:
     assert course.total == otter["points_possible"]
 
 
-def test_unknown_feature_group_is_an_error(course) -> None:
-    course(group_points={"maxpool1d_backward": {"tie": 3.0}})
+def test_unknown_feature_group_is_an_error() -> None:
     with pytest.raises(ConfigError, match=r"group_points\.maxpool1d_backward\.tie: no such case"):
-        load_question("maxpool1d_backward")
+        course_with(group_points={"maxpool1d_backward": {"tie": 3.0}})
 
 
-def test_points_per_function_and_group_and_public_weight(course) -> None:
-    course(
-        points={"conv1d_backward_w": 20.0, "conv1d_backward_input": 5.0, "maxpool1d_backward": 5.0},
+def test_points_per_function_and_group_and_public_weight() -> None:
+    total = COURSE.config.total  # otter_config.json's points_possible must stay equal
+    points = dict(zip(QUESTIONS, (total * 4 / 6, total / 6, total / 6), strict=False))
+    course = course_with(
+        points=points,
         group_points={"maxpool1d_backward": {"ties": 4.0}},
         public_tests_count=False,
     )
-    totals = {q: load_question(q).possible for q in QUESTIONS}
-    assert totals == pytest.approx(
-        {"conv1d_backward_w": 20.0, "conv1d_backward_input": 5.0, "maxpool1d_backward": 5.0}
-    )
-    pool = {tc.name: tc.points for tc in load_question("maxpool1d_backward").test_cases}
+    totals = {q: load_question(course, q).possible for q in QUESTIONS}
+    assert totals == pytest.approx(points)
+    pool_case = load_question(course, "maxpool1d_backward").test_cases
+    pool = {tc.name: tc.points for tc in pool_case}
     assert pool["note example"] == 0 and pool["ties and overlapping windows"] == 0
-    # ties weighs 4 against the other hidden weights (9 - 1 = 8): 4/12 of 5 points
-    assert pool["ties"] == pytest.approx(5 * 4 / 12)
+    # ties weighs 4 against the other hidden cases' declared weights
+    declared = {c.name: c for c in declared_cases(COURSE.suite_files("maxpool1d_backward"))}
+    others = sum(declared[tc.name].points for tc in pool_case if tc.hidden and tc.name != "ties")
+    assert pool["ties"] == pytest.approx(points["maxpool1d_backward"] * 4 / (4 + others))
 
 
-def test_bad_configuration_stops_the_build_with_the_key(monkeypatch, capsys, tmp_path) -> None:
+def test_bad_configuration_stops_the_build_with_the_key(course_root, capsys, tmp_path) -> None:
     from cnn_backprop import cli
 
-    config.use(None)
-    monkeypatch.setattr(
-        config, "read_otter_config", lambda: {"plugins": [{config.PLUGIN: {"tie_rule": "x"}}]}
-    )
-    try:
-        assert cli.main(["build", "--out", str(tmp_path)]) == 2
-    finally:
-        monkeypatch.undo()
-        config.use(None)
+    root, otter = course_root
+    otter["plugins"] = [{config.PLUGIN: {"tie_rule": "x"}}]
+    (root / "otter_config.json").write_text(json.dumps(otter))
+    assert cli.main(["--course", str(root), "build", "--out", str(tmp_path / "dist")]) == 2
     assert "tie_rule" in capsys.readouterr().err
 
 
-def test_points_possible_must_match(monkeypatch) -> None:
-    config.use(None)
-    monkeypatch.setattr(
-        config, "read_otter_config", lambda: {"points_possible": 25, "plugins": [config.PLUGIN]}
-    )
-    try:
-        with pytest.raises(ConfigError, match="points_possible"):
-            config.load()
-    finally:
-        monkeypatch.undo()
-        config.use(None)
+def test_points_possible_must_match(course_root) -> None:
+    root, otter = course_root
+    otter.update(points_possible=COURSE.config.total - 5, plugins=[config.PLUGIN])
+    (root / "otter_config.json").write_text(json.dumps(otter))
+    with pytest.raises(ConfigError, match="points_possible"):
+        load(root)
 
 
 @pytest.mark.parametrize("visibility", ["visible", "after_due_date", "hidden"])
-def test_hidden_visibility_is_applied(visibility: str, course) -> None:
-    course(hidden_visibility=visibility)
-    results = grade_file(REPO / "tests" / "zoo" / "correct" / "fft.py").results
+def test_hidden_visibility_is_applied(visibility: str) -> None:
+    course = course_with(hidden_visibility=visibility)
+    results = grade_file(REPO / "tests" / "zoo" / "correct" / "fft.py", course).results
     seen = {t["name"]: t["visibility"] for t in results["tests"]}
     assert all(seen[q] == visibility for q in QUESTIONS)
     assert seen["Public Tests"] == "visible"
@@ -120,19 +114,21 @@ def test_hidden_visibility_is_applied(visibility: str, course) -> None:
 
 
 @pytest.mark.parametrize("rule", ["first", "all", "split"])
-def test_the_tie_rule_decides_what_is_correct(rule: str, course, tmp_path) -> None:
+def test_the_tie_rule_decides_what_is_correct(rule: str, tmp_path) -> None:
     from cnn_backprop.mutation import correct_sources
 
-    course(tie_rule=rule)
-    name, source = next(iter(correct_sources(rule).items()))
+    course = course_with(tie_rule=rule)
+    points = course.config.points
+    name, source = next(iter(correct_sources(REPO, rule).items()))
     path = tmp_path / "student.py"
     path.write_text(source)
-    assert grade_file(path).total == 30, name
+    assert grade_file(path, course).total == pytest.approx(course.config.total), name
     if rule != "first":  # the default rule's solution is now wrong on ties
-        path.write_text(next(iter(correct_sources("first").values())))
-        scores = grade_file(path).scores
-        assert scores["maxpool1d_backward"] < 10
-        assert scores["conv1d_backward_w"] == scores["conv1d_backward_input"] == 10
+        path.write_text(next(iter(correct_sources(REPO, "first").values())))
+        scores = grade_file(path, course).scores
+        assert scores["maxpool1d_backward"] < points["maxpool1d_backward"]
+        for conv in ("conv1d_backward_w", "conv1d_backward_input"):
+            assert scores[conv] == pytest.approx(points[conv])
 
 
 @pytest.mark.parametrize(
@@ -143,14 +139,14 @@ def test_the_tie_rule_decides_what_is_correct(rule: str, course, tmp_path) -> No
         ("split", "share the delta equally among the maximal elements"),
     ],
 )
-def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str, course) -> None:
+def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str) -> None:
     from cnn_backprop.handout import build_module, build_notebook, public_tests
 
-    course(tie_rule=rule)
-    text = "\n".join(cell.source for cell in build_notebook().cells)
+    course = course_with(tie_rule=rule)
+    text = "\n".join(cell.source for cell in build_notebook(course).cells)
     assert sentence in text
     assert "<!--" not in text.replace("<!-- cell -->", "")
-    module = build_module()
+    module = build_module(course)
     assert {"first": "FIRST maximal", "all": "EVERY maximal", "split": "SHARE the delta"}[
         rule
     ] in module
@@ -160,21 +156,19 @@ def test_the_handout_states_the_course_tie_rule(rule: str, sentence: str, course
         "all": "expected = [[[a, 0.0, a + b + c, 0.0, 0.0]]]",
         "split": "expected = [[[a / 2, 0.0, a / 2 + b + c, 0.0, 0.0]]]",
     }
-    pool = public_tests()["maxpool1d_backward.py"]
+    pool = public_tests(course)["maxpool1d_backward.py"]
     assert [r for r, line in tied.items() if line in pool] == [rule]
 
 
 @pytest.mark.parametrize("reveal", [False, True])
-def test_reveal_hidden_cases_shows_the_arrays_only_when_asked(
-    reveal: bool, course, tmp_path
-) -> None:
+def test_reveal_hidden_cases_shows_the_arrays_only_when_asked(reveal: bool, tmp_path) -> None:
     from cnn_backprop.mutation import zoo
 
-    course(reveal_hidden_cases=reveal)
-    mistake = next(m for m in zoo().MISTAKES if m.name == "conv_input_forgot_flip")
+    course = course_with(reveal_hidden_cases=reveal)
+    mistake = next(m for m in zoo(REPO).MISTAKES if m.name == "conv_input_forgot_flip")
     path = tmp_path / "student.py"
-    path.write_text(zoo().submission_source(mistake))
-    results = grade_file(path).results
+    path.write_text(zoo(REPO).submission_source(mistake))
+    results = grade_file(path, course).results
     hidden = next(t["output"] for t in results["tests"] if t["name"] == "conv1d_backward_input")
     assert ("expected (" in hidden) is reveal
     assert "Likely cause" in hidden
@@ -184,16 +178,12 @@ def test_reveal_hidden_cases_shows_the_arrays_only_when_asked(
     ("show_hidden", "expected"), [(False, "hidden"), (True, "after_published")]
 )
 def test_visibility_follows_otter_show_hidden_when_unset(
-    show_hidden, expected, monkeypatch
+    show_hidden, expected, course_root
 ) -> None:
-    config.use(None)
-    block = {"plugins": [config.PLUGIN], "show_hidden": show_hidden}
-    monkeypatch.setattr(config, "read_otter_config", lambda: block)
-    try:
-        assert config.load().hidden_visibility == expected
-    finally:
-        monkeypatch.undo()
-        config.use(None)
+    root, otter = course_root
+    otter.update(plugins=[config.PLUGIN], show_hidden=show_hidden)
+    (root / "otter_config.json").write_text(json.dumps(otter))
+    assert load(root).config.hidden_visibility == expected
 
 
 # ---- Every configuration mistake, as an instructor makes it: in otter_config.json ------------
@@ -210,7 +200,7 @@ def _plugin(otter: dict) -> dict:
 def _zero_weights(otter: dict) -> None:
     from cnn_backprop.suite import declared_cases
 
-    weights = {c.name: 0 for c in declared_cases("conv1d_backward_w")}
+    weights = {c.name: 0 for c in declared_cases(COURSE.suite_files("conv1d_backward_w"))}
     _plugin(otter)["group_points"] = {"conv1d_backward_w": weights}
 
 
@@ -300,7 +290,7 @@ MISTAKES = {  # what the instructor wrote -> what the message must name (key, al
     ),
     "points_possible differs from the points": (
         lambda o: o.update(points_possible=25),
-        ["points_possible is 25", "add up to 30", "make them equal"],
+        ["points_possible is 25", f"add up to {COURSE.config.total:g}", "make them equal"],
     ),
     "the plugin left out": (
         lambda o: o.update(plugins=["cnn_backprop.otter_plugin.SandboxGrading"]),
@@ -314,22 +304,10 @@ MISTAKES = {  # what the instructor wrote -> what the message must name (key, al
 
 
 @pytest.fixture
-def course_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def course_root(tmp_path: Path):
     """A copy of the course's sources whose otter_config.json a test can edit."""
-    import shutil
-
-    from cnn_backprop import paths
-
-    root = tmp_path / "course"
-    for folder in ("solutions", "tests/public", "tests/hidden", "assignment"):
-        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    otter = json.loads((REPO / "otter_config.json").read_text())
-    (root / "otter_config.json").write_text(json.dumps(otter))
-    monkeypatch.setattr(paths, "_override", root)
-    config.use(None)
-    yield root, otter
-    monkeypatch.undo()
-    config.use(None)
+    root = copy_course(tmp_path / "course")
+    return root, json.loads((root / "otter_config.json").read_text())
 
 
 @pytest.mark.parametrize("kind", list(MISTAKES))
@@ -343,7 +321,7 @@ def test_each_configuration_mistake_stops_the_build_naming_key_and_values(
     edit(otter)
     (root / "otter_config.json").write_text(json.dumps(otter, indent=2))
     out = tmp_path / "dist"
-    assert cli.main(["build", "--out", str(out)]) == 2
+    assert cli.main(["--course", str(root), "build", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cnn-backprop: configuration error: otter_config.json"), err
     assert len(err.splitlines()) == 1, err  # one sentence, no traceback
@@ -357,7 +335,7 @@ def test_a_configuration_that_is_not_json_is_named(course_root, tmp_path: Path, 
 
     root, _ = course_root
     (root / "otter_config.json").write_text('{"points_possible": 30,}')
-    assert cli.main(["build", "--out", str(tmp_path / "dist")]) == 2
+    assert cli.main(["--course", str(root), "build", "--out", str(tmp_path / "dist")]) == 2
     err = capsys.readouterr().err
     assert "otter_config.json: not valid JSON" in err and "line 1" in err
 
@@ -369,8 +347,9 @@ def test_grade_and_check_stop_on_a_bad_configuration_too(course_root, tmp_path, 
     _plugin(otter)["tie_rule"] = "last"
     (root / "otter_config.json").write_text(json.dumps(otter))
     submission = REPO / "tests" / "zoo" / "correct" / "loops.py"
-    assert cli.main(["grade", str(submission), "--out", str(tmp_path / "graded")]) == 2
-    assert cli.main(["check", str(submission)]) == 2
+    course = ["--course", str(root)]
+    assert cli.main([*course, "grade", str(submission), "--out", str(tmp_path / "graded")]) == 2
+    assert cli.main([*course, "check", str(submission)]) == 2
     err = capsys.readouterr().err
     assert err.count("tie_rule must be one of 'first', 'all', 'split'") == 2
     assert not (tmp_path / "graded").exists()

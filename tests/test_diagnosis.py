@@ -22,16 +22,20 @@ from __future__ import annotations
 import ast
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from cnn_backprop import FORWARD, QUESTIONS, config, diagnosis, paths
+from checkout import COURSE, QUESTIONS, course_with
+from cnn_backprop import diagnosis
 from cnn_backprop.cases import ConvCase, PoolCase, draw_conv, draw_pool
 from cnn_backprop.checks import TOLERANCE, SubmittedFunction
+from cnn_backprop.course import Course
 from cnn_backprop.handout import public_tests
+from cnn_backprop.questions.conv import conv_w, conv_x
+from cnn_backprop.questions.pool import pool
 from cnn_backprop.sandbox import CallResult, SubmissionError
 from cnn_backprop.suite import load_question, run_question
 from otter.test_files import ExceptionTestFile
@@ -50,8 +54,13 @@ def load_function(source: str, function: str) -> Callable[..., Any]:
     return namespace[function]
 
 
-def forward_functions() -> dict[str, Any]:
-    return {name: getattr(paths.reference(), name) for name in FORWARD}
+def forward_functions(course: Course = COURSE) -> dict[str, Any]:
+    return course.given()
+
+
+def submitted(functions: dict[str, Callable[..., Any]], name: str, course: Course = COURSE):
+    """The grader's stand-in for a student's function, called in process."""
+    return SubmittedFunction(InProcessSandbox(functions), course.question(name), course)
 
 
 class InProcessSandbox:
@@ -78,16 +87,9 @@ class InProcessSandbox:
         )
 
 
-PREFIX = {CONV_W: "w.", CONV_INPUT: "x.", POOL: "p."}
-
-
 def causes_of(function: str) -> dict[str, diagnosis.Cause]:
     """The causes a message about ``function`` can state: its own and the shared ones."""
-    return {
-        key: cause
-        for key, cause in diagnosis.CAUSES.items()
-        if key.startswith(PREFIX[function]) or "." not in key
-    }
+    return {**diagnosis.COMMON, **COURSE.question(function).catalogue.causes}
 
 
 def causes_in(message: str, function: str) -> set[str]:
@@ -95,21 +97,21 @@ def causes_in(message: str, function: str) -> set[str]:
     return {key for key, cause in causes_of(function).items() if cause.says in message}
 
 
-def failing_messages(mistake: Mistake, seeds: tuple[int, ...], *, public: bool) -> list[str]:
+def failing_messages(
+    mistake: Mistake, seeds: tuple[int, ...], *, public: bool, course: Course = COURSE
+) -> list[str]:
     """The messages of the failing cases of the mistake's question (hidden, or public)."""
     fn = load_function(submission_source(mistake), mistake.function)
-    files = paths.suite_files(mistake.function)
-    if public:  # public tests call the function directly: through SubmittedFunction
-        function: Any = SubmittedFunction(
-            InProcessSandbox({mistake.function: fn}), mistake.function
-        )
-        files, seeds = files[:1], (0,)
-    else:
-        function, files = fn, files[1:]
-    env = {mistake.function: function, **forward_functions()}
+    files = course.suite_files(mistake.function)
+    # as in the grader: the suites get the grader's stand-in (public tests call it directly)
+    function = submitted({mistake.function: fn}, mistake.function, course)
+    files, seeds = (files[:1], (0,)) if public else (files[1:], seeds)
+    env = {mistake.function: function, **forward_functions(course)}
     messages = []
+    features = course.config.features
     for seed in seeds:
-        tf = run_question(load_question(mistake.function, files=files), env, seed)
+        question = load_question(course, mistake.function, files=files)
+        tf = run_question(question, env, seed, features)
         messages += [r.message for r in tf.test_case_results if not r.passed]
     return messages
 
@@ -178,7 +180,7 @@ def student_messages(mistake: Mistake) -> dict[str, str]:
     mistakes); the function is the student's own, called in process by Otter's test runner.
     """
     fn = load_function(submission_source(mistake), mistake.function)
-    text = public_tests()[f"{mistake.function}.py"]
+    text = public_tests(COURSE)[f"{mistake.function}.py"]
     tf = ExceptionTestFile.from_string(text, path=f"tests/{mistake.function}.py")
     tf.run({mistake.function: fn, **forward_functions()})
     return {r.test_case.name: r.message for r in tf.test_case_results if not r.passed}
@@ -187,10 +189,11 @@ def student_messages(mistake: Mistake) -> dict[str, str]:
 def grader_messages(mistake: Mistake) -> dict[str, str]:
     """The grader's messages for the same public cases (through ``SubmittedFunction``)."""
     fn = load_function(submission_source(mistake), mistake.function)
-    function = SubmittedFunction(InProcessSandbox({mistake.function: fn}), mistake.function)
+    function = submitted({mistake.function: fn}, mistake.function)
     env = {mistake.function: function, **forward_functions()}
-    files = paths.suite_files(mistake.function)[:1]
-    tf = run_question(load_question(mistake.function, files=files), env, 0)
+    files = COURSE.suite_files(mistake.function)[:1]
+    question = load_question(COURSE, mistake.function, files=files)
+    tf = run_question(question, env, 0, COURSE.config.features)
     return {r.test_case.name: r.message for r in tf.test_case_results if not r.passed}
 
 
@@ -223,13 +226,12 @@ def test_most_catalogued_mistakes_fail_a_public_test_with_their_cause() -> None:
 def failing_results(mistake: Mistake, seed: int, *, public: bool) -> list[Any]:
     """The failing case results (Otter's, with their causes) of the mistake's question."""
     fn = load_function(submission_source(mistake), mistake.function)
-    files = paths.suite_files(mistake.function)
-    function: Any = fn
-    if public:
-        function = SubmittedFunction(InProcessSandbox({mistake.function: fn}), mistake.function)
+    files = COURSE.suite_files(mistake.function)
+    function = submitted({mistake.function: fn}, mistake.function)
     env = {mistake.function: function, **forward_functions()}
-    question = load_question(mistake.function, files=files[:1] if public else files[1:])
-    return [r for r in run_question(question, env, seed).test_case_results if not r.passed]
+    question = load_question(COURSE, mistake.function, files=files[:1] if public else files[1:])
+    results = run_question(question, env, seed, COURSE.config.features).test_case_results
+    return [r for r in results if not r.passed]
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["hidden", "public"])
@@ -259,14 +261,13 @@ def test_correct_styles_pass_everything_so_never_get_a_diagnosis() -> None:
     for path in sorted(CORRECT_DIR.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         functions = {q: load_function(source, q) for q in QUESTIONS}
-        public = {q: SubmittedFunction(InProcessSandbox(functions), q) for q in QUESTIONS}
+        public = {q: submitted(functions, q) for q in QUESTIONS}
         for seed in SEEDS:
             for question in QUESTIONS:
-                for env, files in (
-                    ({**functions, **forward_functions()}, paths.suite_files(question)[1:]),
-                    ({**public, **forward_functions()}, paths.suite_files(question)[:1]),
-                ):
-                    tf = run_question(load_question(question, files=files), env, seed)
+                for files in (COURSE.suite_files(question)[1:], COURSE.suite_files(question)[:1]):
+                    env = {**public, **forward_functions()}
+                    suite = load_question(COURSE, question, files=files)
+                    tf = run_question(suite, env, seed, COURSE.config.features)
                     failed = [r.message for r in tf.test_case_results if not r.passed]
                     assert not failed, (path.name, failed)
 
@@ -399,7 +400,7 @@ def random_cases(rng: np.random.Generator, count: int) -> list[tuple[str, ConvCa
 
 
 def reference_answer(function: str, case: ConvCase | PoolCase) -> np.ndarray:
-    ref = paths.reference()
+    ref = COURSE.reference
     if isinstance(case, PoolCase):
         kwargs: dict[str, int] = {"padding": case.padding}
         if case.stride is not None:
@@ -416,11 +417,11 @@ def test_trusted_computations_agree_with_the_reference() -> None:
     rng = np.random.default_rng(7)
     for function, case in random_cases(rng, 60):
         if function == CONV_W:
-            mine = diagnosis._conv_w(case)
+            mine = conv_w(case)
         elif function == CONV_INPUT:
-            mine = diagnosis._conv_x(case)
+            mine = conv_x(case)
         else:
-            mine = diagnosis._pool(case, rule="first")
+            mine = pool(case, rule="first")
         assert mine is not None
         np.testing.assert_allclose(mine, reference_answer(function, case), rtol=0, atol=1e-12)
 
@@ -430,7 +431,8 @@ def test_a_right_answer_is_never_diagnosed() -> None:
     for function, case in random_cases(rng, 60):
         expected = reference_answer(function, case)
         tolerance = TOLERANCE[case.x.dtype]
-        found = diagnosis.diagnose(function, case, expected, expected, tolerance=tolerance)
+        question = COURSE.question(function)
+        found = diagnosis.diagnose(question, case, expected, expected, tolerance=tolerance)
         assert found == [], (function, case.describe(), found)
 
 
@@ -440,11 +442,16 @@ def test_the_configured_tie_rule_is_never_called_a_mistake() -> None:
     for _ in range(40):
         case = draw_pool(rng, kernel_size=3, stride=int(rng.integers(1, 4)), values="constant")
         for configured in ("first", "all", "split"):
-            expected = diagnosis._pool(case, rule=configured)
+            expected = pool(case, rule=configured)
             for student in diagnosis.TIE_RULES:
-                answer = diagnosis._pool(case, rule=student)
+                answer = pool(case, rule=student)
                 found = diagnosis.diagnose(
-                    POOL, case, answer, expected, tolerance=1e-9, tie_rule=configured
+                    COURSE.question(POOL),
+                    case,
+                    answer,
+                    expected,
+                    tolerance=1e-9,
+                    tie_rule=configured,
                 )
                 keys = {c.key for c in found}
                 assert f"p.ties-{configured}" not in keys
@@ -452,31 +459,29 @@ def test_the_configured_tie_rule_is_never_called_a_mistake() -> None:
                     assert f"p.ties-{student}" in keys, (configured, student, keys)
 
 
-@pytest.fixture
-def course_tie_rule() -> Iterator[Callable[[str], None]]:
-    """Switch the course's tie rule (config and reference); restored afterwards."""
-    yield lambda rule: config.use(config.CourseConfig(tie_rule=rule))
-    config.use(None)
-
-
-def test_tie_rule_comes_from_the_course_config(course_tie_rule) -> None:
-    course_tie_rule("split")
-    assert diagnosis.configured_tie_rule() == "split"
+def test_tie_rule_comes_from_the_course_config() -> None:
+    """The course's rule decides the expected answer: its own reference instance routes by it."""
+    course = course_with(tie_rule="split")
+    assert course.config.tie_rule == "split" and course.reference.TIE_RULE == "split"
+    x, delta = np.array([[[3.0, 1.0, 3.0]]]), np.array([[[2.0]]])
+    np.testing.assert_array_equal(course.reference.maxpool1d_backward(x, delta, 3), [[[1, 0, 1]]])
+    assert COURSE.config.tie_rule == COURSE.reference.TIE_RULE  # untouched by another course
 
 
 @pytest.mark.parametrize("rule", ["all", "split"])
-def test_under_another_course_rule_first_is_the_mistake(rule: str, course_tie_rule) -> None:
+def test_under_another_course_rule_first_is_the_mistake(rule: str) -> None:
     """With ties routed to all (or split), the usual first-maximum code is the one named."""
-    course_tie_rule(rule)
+    course = course_with(tie_rule=rule)
     correct_first = next(m for m in MISTAKES if m.name == "pool_last_max_wins_ties")
     first = Mistake("first rule", POOL, "", correct_first.source.replace(">=", ">"))
-    messages = failing_messages(first, SEEDS, public=False)
+    messages = failing_messages(first, SEEDS, public=False, course=course)
     assert messages, "the tie cases must fail under another rule"
     for message in messages:  # tiny windows may fit other mistakes too, never the course's rule
         assert "p.ties-first" in causes_in(message, POOL), message
         assert f"p.ties-{rule}" not in causes_in(message, POOL), message
     same = {"all": "pool_all_ties_get_delta", "split": "pool_splits_ties"}[rule]
-    assert failing_messages(next(m for m in MISTAKES if m.name == same), SEEDS, public=False) == []
+    rule_own = next(m for m in MISTAKES if m.name == same)
+    assert failing_messages(rule_own, SEEDS, public=False, course=course) == []
 
 
 def test_exception_readings() -> None:
@@ -485,26 +490,31 @@ def test_exception_readings() -> None:
     assert case.x.shape[2] == 7  # a width that no other axis has
     width = case.x.shape[2]
     message = f"raised IndexError: index {width} is out of bounds for axis 2 with size {width}"
-    assert [c.key for c in diagnosis.diagnose_error(CONV_W, case, message)] == ["w.index-unpadded"]
+    conv_w_question, conv_x_question = COURSE.question(CONV_W), COURSE.question(CONV_INPUT)
+    found = diagnosis.diagnose_error(conv_w_question, case, message)
+    assert [c.key for c in found] == ["w.index-unpadded"]
     message = "raised IndexError: index 3 is out of bounds for axis 1 with size 3"
-    assert [c.key for c in diagnosis.diagnose_error(CONV_INPUT, case, message)] == [
-        "x.index-channels"
-    ]
+    found = diagnosis.diagnose_error(conv_x_question, case, message)
+    assert [c.key for c in found] == ["x.index-channels"]
     # a size that could be several axes (here N = 2 = ...) proves nothing: no reading
     message = "raised IndexError: index 2 is out of bounds for axis 2 with size 2"
-    assert diagnosis.diagnose_error(CONV_W, case, message) == []
-    assert diagnosis.diagnose_error(CONV_W, case, "raised ValueError: bad") == []
+    assert diagnosis.diagnose_error(conv_w_question, case, message) == []
+    assert diagnosis.diagnose_error(conv_w_question, case, "raised ValueError: bad") == []
 
 
 def test_messages_cite_real_handout_sections() -> None:
     """Every anchor exists once in the handout, under a heading that is exactly its title."""
     text = (REPO / "assignment" / "handout.md").read_text(encoding="utf-8")
-    for anchor, title in diagnosis.SECTIONS.items():
+    sections = COURSE.questions[0].sections
+    assert sections
+    for anchor, title in sections.items():
         found = re.search(rf'<a id="{re.escape(anchor)}"></a>\s*\n\s*#+ (.+)', text)
         assert found, anchor
         assert re.sub(r"^\d+\. ", "", found.group(1).strip()) == title, anchor
-    for cause in diagnosis.CAUSES.values():
-        assert not cause.anchor or cause.anchor in diagnosis.SECTIONS, cause.key
+    for question in COURSE.questions:
+        assert question.section in sections, question.name
+        for cause in causes_of(question.name).values():
+            assert not cause.anchor or cause.anchor in sections, cause.key
     for function in QUESTIONS:  # each cause is recognisable by its words
         clauses = [cause.says for cause in causes_of(function).values()]
         assert len(clauses) == len(set(clauses)), function

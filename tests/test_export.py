@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from cnn_backprop import QUESTIONS
+from checkout import COURSE, QUESTIONS
 from cnn_backprop.handout import NOTEBOOK, build_notebook, write_student_folder
 from nbclient import NotebookClient
 
@@ -28,8 +28,8 @@ ZIP = Path(NOTEBOOK).stem + ".zip"
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """The handout folder with the reference bodies in the stubs, saved without outputs."""
-    write_student_folder(tmp_path)
-    nbformat.write(build_notebook(solution=True), tmp_path / NOTEBOOK)
+    write_student_folder(COURSE, tmp_path)
+    nbformat.write(build_notebook(COURSE, solution=True), tmp_path / NOTEBOOK)
     return tmp_path
 
 

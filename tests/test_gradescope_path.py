@@ -22,24 +22,25 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from cnn_backprop import QUESTIONS, paths
+from checkout import COURSE, POINTS, QUESTIONS
+from cnn_backprop import paths
 from cnn_backprop.handout import build_notebook
 from platforms import BY_NAME, autograder_zip, lay_out_autograder, run_gradescope
 from zoo.mistakes import MISTAKES, submission_source
 
 ROOT = BY_NAME["root"]
-FULL = {q: 10.0 for q in QUESTIONS}
+FULL = dict(POINTS)
 ZERO = dict.fromkeys(QUESTIONS, 0.0)
 
 
 @pytest.fixture(scope="module")
 def solution() -> bytes:
-    return nbformat.writes(build_notebook(solution=True)).encode()
+    return nbformat.writes(build_notebook(COURSE, solution=True)).encode()
 
 
 @pytest.fixture(scope="module")
 def blank() -> bytes:
-    return nbformat.writes(build_notebook(solution=False)).encode()
+    return nbformat.writes(build_notebook(COURSE, solution=False)).encode()
 
 
 class Evil:

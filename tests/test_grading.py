@@ -13,13 +13,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from cnn_backprop import QUESTIONS
-from cnn_backprop.grader import grade_file, write_results
+from checkout import POINTS, QUESTIONS, grade
+from cnn_backprop.grader import write_results
 from zoo.mistakes import MISTAKES, submission_source
 
 ZOO = Path(__file__).parent / "zoo"
 CORRECT = sorted((ZOO / "correct").glob("*.py"))
-FULL = {q: 10.0 for q in QUESTIONS}
+FULL = dict(POINTS)
 
 
 def as_notebook(source: str, tmp_path: Path, name: str = "submission.ipynb") -> Path:
@@ -57,7 +57,7 @@ def assert_valid_results(outcome) -> None:
 
 @pytest.mark.parametrize("style", CORRECT, ids=lambda p: p.stem)
 def test_correct_styles_get_full_marks_as_py(style: Path) -> None:
-    outcome = grade_file(style)
+    outcome = grade(style)
     assert outcome.status == "graded"
     assert outcome.scores == FULL, outcome.results
     assert outcome.results["score"] == 30
@@ -65,7 +65,7 @@ def test_correct_styles_get_full_marks_as_py(style: Path) -> None:
 
 @pytest.mark.parametrize("style", CORRECT, ids=lambda p: p.stem)
 def test_correct_styles_get_full_marks_as_notebooks(style: Path, tmp_path: Path) -> None:
-    outcome = grade_file(as_notebook(style.read_text(), tmp_path))
+    outcome = grade(as_notebook(style.read_text(), tmp_path))
     assert outcome.scores == FULL, outcome.results
     # the broken scratch cell is reported, not fatal
     assert "undefined_name" in outcome.results.get("output", "")
@@ -73,7 +73,7 @@ def test_correct_styles_get_full_marks_as_notebooks(style: Path, tmp_path: Path)
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
 def test_each_mistake_loses_marks_on_its_function_only(mistake, tmp_path: Path) -> None:
-    outcome = grade_file(write(tmp_path, "student.py", submission_source(mistake)))
+    outcome = grade(write(tmp_path, "student.py", submission_source(mistake)))
     assert outcome.scores[mistake.function] < 10, f"{mistake.name} was not caught"
     for q in QUESTIONS:
         if q != mistake.function:
@@ -82,9 +82,9 @@ def test_each_mistake_loses_marks_on_its_function_only(mistake, tmp_path: Path) 
 
 def test_same_file_same_seed_and_scores(tmp_path: Path) -> None:
     path = write(tmp_path, "a.py", submission_source(MISTAKES[0]))
-    first, second = grade_file(path), grade_file(path)
+    first, second = grade(path), grade(path)
     assert first.seed == second.seed and first.scores == second.scores
-    other = grade_file(path, metadata={"id": 12345})
+    other = grade(path, metadata={"id": 12345})
     assert other.seed != first.seed  # Gradescope's submission id, not the content, seeds it
 
 
@@ -101,7 +101,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("name", BAD_INPUTS)
 def test_unreadable_files_score_zero_with_a_reason(name: str, tmp_path: Path) -> None:
     content, reason = BAD_INPUTS[name]
-    outcome = grade_file(write(tmp_path, name, content))
+    outcome = grade(write(tmp_path, name, content))
     assert outcome.status == "unreadable"
     assert outcome.total == 0
     assert reason in outcome.results["output"]
@@ -112,7 +112,7 @@ def test_zip_without_a_notebook(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("readme.txt", "no code here")
-    outcome = grade_file(write(tmp_path, "export.zip", buf.getvalue()))
+    outcome = grade(write(tmp_path, "export.zip", buf.getvalue()))
     assert outcome.total == 0 and "holds no notebook" in outcome.results["output"]
 
 
@@ -121,7 +121,7 @@ def test_otter_export_zip_is_graded(tmp_path: Path) -> None:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("hw.ipynb", as_notebook(CORRECT[0].read_text(), tmp_path).read_text())
         zf.writestr(".OTTER_LOG", b"\x80binary log")
-    outcome = grade_file(write(tmp_path, "hw_2026_11_27.zip", buf.getvalue()))
+    outcome = grade(write(tmp_path, "hw_2026_11_27.zip", buf.getvalue()))
     assert outcome.scores == FULL
 
 
@@ -167,7 +167,7 @@ BEHAVIOURS = {
 @pytest.mark.parametrize("behaviour", BEHAVIOURS)
 def test_bad_behaviour_gets_a_specific_message(behaviour: str, tmp_path: Path) -> None:
     source, message = BEHAVIOURS[behaviour]
-    outcome = grade_file(write(tmp_path, "student.py", source))
+    outcome = grade(write(tmp_path, "student.py", source))
     assert outcome.status == "graded"
     assert outcome.total == 0
     everything = json.dumps(outcome.results)
@@ -177,7 +177,7 @@ def test_bad_behaviour_gets_a_specific_message(behaviour: str, tmp_path: Path) -
 
 def test_exit_at_import_and_crashes_are_contained(tmp_path: Path) -> None:
     source = "import os\nos._exit(3)\n"
-    outcome = grade_file(write(tmp_path, "student.py", source))
+    outcome = grade(write(tmp_path, "student.py", source))
     assert outcome.total == 0
     assert "ended the grading process" in json.dumps(outcome.results) or "loading" in json.dumps(
         outcome.results
@@ -189,14 +189,14 @@ def test_one_crashing_function_does_not_cost_the_others(tmp_path: Path) -> None:
         "\n\ndef maxpool1d_backward(x, delta, kernel_size, stride=None, padding=0):\n"
         "    import os\n    os._exit(1)\n"
     )
-    outcome = grade_file(write(tmp_path, "student.py", source))
+    outcome = grade(write(tmp_path, "student.py", source))
     assert outcome.scores["maxpool1d_backward"] == 0
     assert outcome.scores["conv1d_backward_w"] == 10
     assert outcome.scores["conv1d_backward_input"] == 10
 
 
 def test_results_are_written_atomically_as_valid_json(tmp_path: Path) -> None:
-    outcome = grade_file(CORRECT[0])
+    outcome = grade(CORRECT[0])
     write_results(outcome.results, tmp_path / "x" / "results.json")
     assert json.loads((tmp_path / "x" / "results.json").read_text())["score"] == 30
     write_results({"score": float("nan"), "tests": []}, tmp_path / "y" / "results.json")

@@ -19,7 +19,9 @@ import nbformat
 import numpy as np
 import oracles
 import pytest
-from cnn_backprop import QUESTIONS, figures, paths
+from checkout import COURSE, QUESTIONS
+from cnn_backprop import figures
+from cnn_backprop.course import load
 from cnn_backprop.handout import NOTEBOOK, VALUE, HandoutError, build_notebook
 from cnn_backprop.handout import write_student_folder as write_folder
 from matplotlib.image import imread
@@ -37,7 +39,9 @@ ANCHORS = ["conclusion-1", "conclusion-2", "conclusion-3", "ties"] + [
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory: pytest.TempPathFactory) -> nbformat.NotebookNode:
     folder = tmp_path_factory.mktemp("student")
-    write_folder(folder)  # a scratch copy: the export cell writes its zip next to the notebook
+    write_folder(
+        COURSE, folder
+    )  # a scratch copy: the export cell writes its zip next to the notebook
     nb = nbformat.read(folder / NOTEBOOK, as_version=4)
     ExecutePreprocessor(timeout=120, allow_errors=True, kernel_name="python3").preprocess(
         nb, {"metadata": {"path": str(folder)}}
@@ -67,7 +71,7 @@ def test_every_figure_is_displayed_and_not_blank(page: str, name: str) -> None:
     shown = images(page)
     alt = figures.FIGURES[name].alt
     assert alt in shown, f"figure {name} is missing from the rendered notebook"
-    assert shown[alt] == figures.render(name)
+    assert shown[alt] == figures.render(COURSE, name)
     pixels = imread(io.BytesIO(shown[alt]), format="png")[:, :, :3]
     assert pixels.shape[0] > 200 and pixels.shape[1] > 500
     ink = np.mean(pixels.min(axis=2) < 0.9)  # the share of pixels that are not (nearly) white
@@ -108,7 +112,7 @@ def test_anchors_for_feedback_links_exist(executed: nbformat.NotebookNode) -> No
 
 def test_worked_examples_agree_with_the_independent_oracles() -> None:
     """The reference computed the text's numbers; the literal-loop oracles must agree."""
-    for ex in figures.examples().values():
+    for ex in figures.examples(COURSE).values():
         oracle = getattr(oracles, f"{ex.function}_oracle")
         np.testing.assert_allclose(ex["out"], oracle(**ex.args), err_msg=ex.name)
 
@@ -116,7 +120,7 @@ def test_worked_examples_agree_with_the_independent_oracles() -> None:
 def test_every_worked_example_is_quoted_and_every_figure_used() -> None:
     text = (REPO / "assignment" / "handout.md").read_text()
     quoted = {ref.split(".")[0] for ref in VALUE.findall(text)}
-    assert quoted == set(figures.examples())
+    assert quoted == set(figures.examples(COURSE))
     used = re.findall(r"^\{\{\s*figure:\s*(\w+)\s*\}\}$", text, flags=re.M)
     assert sorted(used) == sorted(figures.FIGURES)
 
@@ -176,7 +180,7 @@ def test_arithmetic_in_the_text_is_right() -> None:
     The results come from the reference through the placeholders, so this ties the text's
     intermediate steps to the graded behaviour.
     """
-    nb = build_notebook()
+    nb = build_notebook(COURSE)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "{{" not in markdown
     pairs = equalities(markdown)
@@ -208,8 +212,8 @@ def png_chunks(data: bytes) -> list[bytes]:
 
 @pytest.mark.parametrize("name", list(figures.FIGURES))
 def test_figures_are_byte_for_byte_reproducible(name: str) -> None:
-    first = figures.render(name)
-    assert figures.render.__wrapped__(name) == first  # drawn afresh, not from the cache
+    first = figures.render(COURSE, name)
+    assert figures.render.__wrapped__(COURSE, name) == first  # drawn afresh, not from the cache
     assert png_chunks(first) == [b"IHDR", b"IDAT", b"IEND"]  # no metadata, no timestamp
 
 
@@ -222,8 +226,11 @@ def test_bad_placeholders_and_figures_are_rejected(
             (tmp_path / folder / f.name).write_text(f.read_text())
     for name in ("pyproject.toml", "otter_config.json"):  # the install line, the tie rule
         (tmp_path / name).write_text((REPO / name).read_text())
+    for folder in ("tests/public", "tests/hidden"):  # the course's questions
+        (tmp_path / folder).mkdir(parents=True)
+        for f in (REPO / folder).glob("test_*.py"):
+            (tmp_path / folder / f.name).write_text(f.read_text())
     handout = (REPO / "assignment" / "handout.md").read_text()
-    monkeypatch.setattr(paths, "_override", tmp_path)
     for old, new, message in [
         ("{{ value: conv_w.out }}", "{{ value: conv_w.nope }}", "no field 'nope'"),
         ("{{ value: conv_w.out }}", "{{ value: nope.out }}", "no worked example"),
@@ -233,7 +240,7 @@ def test_bad_placeholders_and_figures_are_rejected(
     ]:
         (tmp_path / "assignment" / "handout.md").write_text(handout.replace(old, new, 1))
         with pytest.raises(HandoutError, match=message):
-            build_notebook()
+            build_notebook(load(tmp_path))
 
 
 CLEARANCE = 8  # pixels between a weight label and any line but its own (old layout: 3)
@@ -246,7 +253,7 @@ def test_figure_1_weight_labels_stay_clear_of_other_lines_and_labels() -> None:
 
     with mpl.rc_context():
         mpl.rcdefaults()
-        fig = figures.FIGURES["conv_forward"].draw()
+        fig = figures.FIGURES["conv_forward"].draw(COURSE)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         renderer = canvas.get_renderer()
@@ -269,9 +276,12 @@ def test_figure_1_weight_labels_stay_clear_of_other_lines_and_labels() -> None:
 
 def test_figure_4_says_which_input_each_value_is_for() -> None:
     """Every value of dF/dp is labelled with its input, and the rule for reading the row given."""
-    fig = figures.FIGURES["stride_dilation"].draw()
+    fig = figures.FIGURES["stride_dilation"].draw(COURSE)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    stride, dilation = figures.examples()["conv_x_stride"], figures.examples()["conv_x_dilation"]
+    stride, dilation = (
+        figures.examples(COURSE)["conv_x_stride"],
+        figures.examples(COURSE)["conv_x_dilation"],
+    )
     widths = [stride["input_length"], dilation["input_length"]]
     assert [t for t in texts if re.fullmatch(r"\$p_\d\$", t)] == [
         f"$p_{i}$" for width in widths for i in range(width)
@@ -281,12 +291,11 @@ def test_figure_4_says_which_input_each_value_is_for() -> None:
 
 
 def test_the_install_line_comes_from_the_installed_metadata_without_pyproject(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
     """A course folder without the checkout's pyproject.toml states the same versions."""
     from cnn_backprop.handout import install_line, install_text
 
-    from_checkout, text = install_line(), install_text()
-    monkeypatch.setattr(paths, "_override", tmp_path)
-    assert install_line() == from_checkout
-    assert install_text() == text
+    assert not (tmp_path / "pyproject.toml").exists()
+    assert install_line(tmp_path) == install_line(REPO)
+    assert install_text(tmp_path) == install_text(REPO)

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from cnn_backprop import config, paths
+from cnn_backprop import paths
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "cnn_backprop.cli"]
@@ -109,15 +109,9 @@ def test_a_failed_build_check_names_its_case_and_leaves_no_zip(
         shutil.copy(REPO / name, root / name)
     hidden = root / "tests" / "hidden" / "test_maxpool1d_backward.py"
     hidden.write_text(hidden.read_text() + BROKEN_CASE)
-    monkeypatch.setattr(paths, "_override", root)
     monkeypatch.setenv(paths.SECRET_ENV, "a test secret")
-    config.use(None)
     out = tmp_path / "dist"
-    try:
-        code = cli.main(["build", "--out", str(out)])
-    finally:
-        monkeypatch.undo()
-        config.use(None)
+    code = cli.main(["--course", str(root), "build", "--out", str(out)])
     captured = capsys.readouterr()
     printed = captured.out
     assert code == 1, printed

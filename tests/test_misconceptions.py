@@ -15,41 +15,43 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cnn_backprop import FORWARD, QUESTIONS, paths
-from cnn_backprop.checks import SubmittedFunction
+from checkout import COURSE, QUESTIONS
 from cnn_backprop.misconceptions import CSV_HEADER, diagnose_class, write_csv
+from cnn_backprop.records import CaseRecord, Record
 from cnn_backprop.suite import load_question, run_question
-from test_diagnosis import InProcessSandbox, load_function
+from test_diagnosis import load_function, submitted
 from zoo.mistakes import CORRECT_DIR, DIAGNOSES, MISTAKES, submission_source
 
 SEED = 3
 
 
-def graded_record(key: str, source: str) -> dict[str, Any]:
-    """A batch-shaped record of ``source``, graded in process on the public and hidden cases."""
+def graded_record(key: str, source: str) -> Record:
+    """A batch's record of ``source``, graded in process on the public and hidden cases."""
     functions = {q: load_function(source, q) for q in QUESTIONS}
-    forward = {f: getattr(paths.reference(), f) for f in FORWARD}
+    env = {**{q: submitted(functions, q) for q in QUESTIONS}, **COURSE.given()}
     cases = []
     for question in QUESTIONS:
-        public = SubmittedFunction(InProcessSandbox(functions), question)
-        files = paths.suite_files(question)
-        for env, part in (({question: public}, files[:1]), (functions, files[1:])):
-            tf = run_question(load_question(question, files=part), {**env, **forward}, SEED)
-            for r in tf.test_case_results:
-                cases.append(
-                    {
-                        "question": question,
-                        "case": r.test_case.name,
-                        "passed": r.passed,
-                        "message": "" if r.passed else r.message.partition(": ")[2],
-                        "causes": list(r.causes),
-                    }
+        files = COURSE.suite_files(question)
+        for part in (files[:1], files[1:]):
+            suite = load_question(COURSE, question, files=part)
+            tf = run_question(suite, env, SEED, COURSE.config.features)
+            cases += [
+                CaseRecord(
+                    question=question,
+                    case=r.test_case.name,
+                    hidden=bool(r.test_case.hidden),
+                    points=float(r.test_case.points),
+                    passed=r.passed,
+                    message="" if r.passed else r.detail,
+                    causes=r.causes,
                 )
-    return {"key": key, "status": "graded", "notes": "", "total": 1.0, "cases": cases}
+                for r in tf.test_case_results
+            ]
+    return Record(key, "graded", total=1.0, cases=tuple(cases))
 
 
 @pytest.fixture(scope="module")
-def graded_class() -> list[dict[str, Any]]:
+def graded_class() -> list[Record]:
     records = [graded_record(m.name, submission_source(m)) for m in MISTAKES]
     for path in sorted(CORRECT_DIR.glob("*.py")):
         records.append(graded_record(f"correct_{path.stem}", path.read_text()))
@@ -57,7 +59,7 @@ def graded_class() -> list[dict[str, Any]]:
 
 
 def test_every_mistake_is_counted_under_its_causes_only(graded_class) -> None:
-    result = diagnose_class(graded_class)
+    result = diagnose_class(COURSE, graded_class)
     assert result.population == len(MISTAKES) + 7
     credited: dict[str, set[tuple[str, str]]] = {}
     for m in result.misconceptions:
@@ -77,24 +79,24 @@ def test_every_mistake_is_counted_under_its_causes_only(graded_class) -> None:
 
 
 def test_a_cause_counts_each_submission_once_and_shares_are_of_those_that_ran() -> None:
-    def case(name: str, causes: list[str], passed: bool = False) -> dict[str, Any]:
+    def case(name: str, causes: list[str], passed: bool = False) -> CaseRecord:
         message = f"N=1, W={len(name)}: dL/dx is wrong in 3 of 6 entries\nLikely cause: ..."
-        return {"question": "conv1d_backward_input", "case": name, "passed": passed,
-                "message": message, "causes": causes}  # fmt: skip
+        return CaseRecord("conv1d_backward_input", name, True, 1.0, passed, message, tuple(causes))
+
+    def record(key: str, *cases: CaseRecord, status: Any = "graded") -> Record:
+        return Record(key, status, cases=cases)
 
     records = [
         # x.flip named alone by one case: the ambiguous case is credited to it alone
-        {"key": "a", "status": "graded", "cases": [case("stride", ["x.flip"]),
-                                                   case("padding", ["x.flip", "x.stride"])]},
-        {"key": "b", "status": "graded", "cases": [case("stride", ["x.flip"]),
-                                                   case("dilation", ["x.flip"])]},
+        record("a", case("stride", ["x.flip"]), case("padding", ["x.flip", "x.stride"])),
+        record("b", case("stride", ["x.flip"]), case("dilation", ["x.flip"])),
         # nothing decides between the two: both are credited
-        {"key": "c", "status": "graded", "cases": [case("padding", ["x.flip", "x.stride"])]},
-        {"key": "d", "status": "graded", "cases": [case("stride", [], passed=True)]},
-        {"key": "e", "status": "graded", "cases": [case("ties", [])]},  # no cause named
-        {"key": "f", "status": "unreadable", "cases": [case("stride", ["x.flip"])]},
-    ]  # fmt: skip
-    result = diagnose_class(records)
+        record("c", case("padding", ["x.flip", "x.stride"])),
+        record("d", case("stride", [], passed=True)),
+        record("e", case("ties", [])),  # no cause named
+        record("f", case("stride", ["x.flip"]), status="unreadable"),
+    ]
+    result = diagnose_class(COURSE, records)
     assert result.population == 5  # "f" never ran
     by_cause = {m.cause: m for m in result.misconceptions}
     assert by_cause["x.flip"].submissions == ("a", "b", "c")
@@ -110,7 +112,7 @@ def test_a_cause_counts_each_submission_once_and_shares_are_of_those_that_ran() 
 
 
 def test_csv_columns_and_rows(tmp_path: Path, graded_class) -> None:
-    result = diagnose_class(graded_class)
+    result = diagnose_class(COURSE, graded_class)
     path = write_csv(result, tmp_path / "misconceptions.csv")
     rows = list(csv.reader(path.open()))
     assert tuple(rows[0]) == CSV_HEADER == ("function", "cause", "submissions", "share")
@@ -119,7 +121,9 @@ def test_csv_columns_and_rows(tmp_path: Path, graded_class) -> None:
     order = [QUESTIONS.index(r[0]) for r in body]
     assert order == sorted(order)  # by function, then most frequent first
     for _, _, count, share in body:
-        assert int(count) >= 1 and float(share) == pytest.approx(int(count) / 45, abs=1e-4)
-    assert ["conv1d_backward_input", "x.flip", "1", "0.0222"] in body
-    empty = write_csv(diagnose_class([]), tmp_path / "empty.csv")
+        assert int(count) >= 1 and float(share) == pytest.approx(
+            int(count) / result.population, abs=1e-4
+        )
+    assert ["conv1d_backward_input", "x.flip", "1", f"{1 / result.population:.4f}"] in body
+    empty = write_csv(diagnose_class(COURSE, []), tmp_path / "empty.csv")
     assert empty.read_text() == "function,cause,submissions,share\n"

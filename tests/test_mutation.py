@@ -10,10 +10,20 @@ every seed here, so a mistake costs points on its own function only.
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
-from cnn_backprop import QUESTIONS, config
-from cnn_backprop.mutation import correct_sources, expected_wrong, in_scope, survivors, zoo
+from checkout import QUESTIONS
+from cnn_backprop.mutation import (
+    correct_sources,
+    expected_wrong,
+    in_scope,
+    survivors,
+    variant,
+    zoo,
+)
+
+ROOT = Path(__file__).resolve().parents[1]  # the course: this checkout
 
 SEEDS = range(200)
 RULES = ("first", "all", "split")
@@ -36,15 +46,24 @@ def pool():
 @pytest.mark.parametrize("scope", ["full", "note"])
 @pytest.mark.parametrize("rule", RULES)
 def test_every_mistake_loses_points_on_every_seed(rule: str, scope: str, pool) -> None:
-    course = config.parse({"tie_rule": rule, "scope": scope})
+    settings = {"tie_rule": rule, "scope": scope}
+    catalogue = zoo(ROOT)
     mistakes = [
         m
-        for m in in_scope(expected_wrong(zoo().MISTAKES, rule), course)
+        for m in in_scope(
+            ROOT, expected_wrong(catalogue.MISTAKES, rule), variant(ROOT, **settings).config
+        )
         if rule == "first" or m.function == POOL
     ]
     jobs = {
         m.name: pool.submit(
-            survivors, zoo().submission_source(m), (m.function,), SEEDS, course, full=False
+            survivors,
+            ROOT,
+            settings,
+            catalogue.submission_source(m),
+            (m.function,),
+            SEEDS,
+            full=False,
         )
         for m in mistakes
     }
@@ -56,13 +75,13 @@ def test_every_mistake_loses_points_on_every_seed(rule: str, scope: str, pool) -
     ("rule", "scope"), [("first", "full"), ("all", "full"), ("split", "full"), ("first", "note")]
 )
 def test_correct_styles_keep_full_marks_on_every_seed(rule: str, scope: str, pool) -> None:
-    course = config.parse({"tie_rule": rule, "scope": scope})
-    sources = correct_sources(rule)
+    settings = {"tie_rule": rule, "scope": scope}
+    sources = correct_sources(ROOT, rule)
     assert len(sources) >= 6
     if rule != "first":  # only pooling changes, and every style then has the rule's same pooling
         sources = dict(list(sources.items())[:1])
     jobs = {
-        name: pool.submit(survivors, text, _questions(rule), SEEDS, course, full=True)
+        name: pool.submit(survivors, ROOT, settings, text, _questions(rule), SEEDS, full=True)
         for name, text in sources.items()
     }
     lost = {name: job.result()[:3] for name, job in jobs.items() if job.result()}
@@ -71,12 +90,14 @@ def test_correct_styles_keep_full_marks_on_every_seed(rule: str, scope: str, poo
 
 def test_out_of_scope_mistakes_are_invisible_in_the_note_scope() -> None:
     """The scope really restricts the cases: what it excludes, no case can see."""
-    course = config.parse({"scope": "note"})
-    hidden = [m for m in zoo().MISTAKES if m not in in_scope(zoo().MISTAKES, course)]
-    assert len(hidden) == len(zoo().NEEDS)
+    settings = {"scope": "note"}
+    catalogue = zoo(ROOT)
+    seen = in_scope(ROOT, catalogue.MISTAKES, variant(ROOT, **settings).config)
+    hidden = [m for m in catalogue.MISTAKES if m not in seen]
+    assert len(hidden) == len(catalogue.NEEDS)
     for m in hidden:
-        assert survivors(zoo().submission_source(m), (m.function,), range(5), course, full=False)
-    config.use(None)
+        source = catalogue.submission_source(m)
+        assert survivors(ROOT, settings, source, (m.function,), range(5), full=False)
 
 
 def test_kill_matrix_command_reports_every_mistake_killed(capsys) -> None:
@@ -84,8 +105,9 @@ def test_kill_matrix_command_reports_every_mistake_killed(capsys) -> None:
 
     assert main(["mutants", "--seeds", "3"]) == 0
     out = capsys.readouterr().out
-    assert f"killed on every seed: {len(zoo().MISTAKES)} of {len(zoo().MISTAKES)}" in out
-    for mistake in zoo().MISTAKES:
+    mistakes = zoo(ROOT).MISTAKES
+    assert f"killed on every seed: {len(mistakes)} of {len(mistakes)}" in out
+    for mistake in mistakes:
         assert mistake.name in out
-    total = len(zoo().MISTAKES)
+    total = len(mistakes)
     assert f"named by the feedback whenever killed: {total} of {total}" in out

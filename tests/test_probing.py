@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from cnn_backprop import FORWARD, QUESTIONS, config, paths, probing
+from checkout import COURSE, FORWARD, QUESTIONS, TOTAL, course_with, grade
+from cnn_backprop import probing
 from cnn_backprop.checks import SubmittedFunction
-from cnn_backprop.config import CourseConfig
 from cnn_backprop.grader import DetailsFile, grade_file
 from cnn_backprop.sandbox import CallResult, SubmissionError
 from cnn_backprop.sandbox.child import _watched_call
@@ -37,6 +37,7 @@ class WatchedInProcess:
 
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.namespace = namespace
+        self.probes: dict[str, list[Any]] = {}  # what the watch measured, per function
 
     def call(self, name: str, args: list[Any], kwargs: dict[str, Any]) -> CallResult:
         copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
@@ -45,6 +46,7 @@ class WatchedInProcess:
         except Exception as exc:
             raise SubmissionError(f"raised {type(exc).__name__}: {exc}") from None
         value = np.asarray(value)
+        self.probes.setdefault(name, []).append(read_probe(probe))
         return CallResult(
             value=np.array(value, dtype=np.float64, copy=True),
             returned_dtype=str(value.dtype),
@@ -58,13 +60,16 @@ def flags_of(functions: str, seeds: tuple[int, ...] = SEEDS) -> list[probing.Fla
     """Grade ``functions`` (in the handout's .py) in process, and judge what was watched."""
     namespace: dict[str, Any] = {"__name__": "submission"}
     exec(compile(in_template(functions), "student.py", "exec"), namespace)
-    env: dict[str, Any] = {q: SubmittedFunction(WatchedInProcess(namespace), q) for q in QUESTIONS}
-    env.update({f: getattr(paths.reference(), f) for f in FORWARD})
+    sandbox = WatchedInProcess(namespace)
+    env: dict[str, Any] = {
+        q: SubmittedFunction(sandbox, COURSE.question(q), COURSE) for q in QUESTIONS
+    }
+    env.update(COURSE.given())
     for seed in seeds:
         for question in QUESTIONS:
-            run_question(load_question(question), env, seed)
-    assert all(env[q].probes for q in QUESTIONS)  # every call was measured
-    return probing.judge({q: env[q].probes for q in QUESTIONS})
+            run_question(load_question(COURSE, question), env, seed, COURSE.config.features)
+    assert all(sandbox.probes.get(q) for q in QUESTIONS)  # every call was measured
+    return probing.judge({q: sandbox.probes[q] for q in QUESTIONS})
 
 
 @pytest.mark.parametrize("name", STYLES)
@@ -121,8 +126,8 @@ def details_of(outcome: Any) -> str:
 
 
 def test_a_prober_scores_full_marks_but_is_flagged_for_instructors(prober: Path) -> None:
-    outcome = grade_file(prober)
-    assert outcome.total == 30
+    outcome = grade(prober)
+    assert outcome.total == TOTAL
     assert [(f.function, f.kind) for f in outcome.flags] == [(q, "not-derived") for q in QUESTIONS]
     details = details_of(outcome)
     assert "gradients not derived (gradients_not_derived = 'report': reported only)" in details
@@ -132,11 +137,7 @@ def test_a_prober_scores_full_marks_but_is_flagged_for_instructors(prober: Path)
 
 
 def test_under_zero_the_prober_scores_nothing_and_is_told_why(prober: Path) -> None:
-    config.use(CourseConfig(gradients_not_derived="zero"))
-    try:
-        outcome = grade_file(prober)
-    finally:
-        config.use(None)
+    outcome = grade_file(prober, course_with(gradients_not_derived="zero"))
     assert outcome.scores == dict.fromkeys(QUESTIONS, 0.0)
     tests = {t["name"]: t for t in outcome.results["tests"]}
     for question in QUESTIONS:
@@ -148,8 +149,8 @@ def test_under_zero_the_prober_scores_nothing_and_is_told_why(prober: Path) -> N
 def test_a_loop_solution_is_not_flagged_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "loops.py"
     path.write_text(in_template(style("loops")))
-    outcome = grade_file(path)
-    assert outcome.total == 30 and outcome.flags == []
+    outcome = grade(path)
+    assert outcome.total == TOTAL and outcome.flags == []
     assert "gradients not derived: nothing seen" in details_of(outcome)
 
 
@@ -161,8 +162,8 @@ def test_removing_the_watch_is_reported_not_penalised(tmp_path: Path) -> None:
     )
     path = tmp_path / "unwatched.py"
     path.write_text(in_template(source))
-    outcome = grade_file(path)
-    assert outcome.total == 30
+    outcome = grade(path)
+    assert outcome.total == TOTAL
     assert [(f.function, f.kind) for f in outcome.flags] == [("maxpool1d_backward", "unwatched")]
     assert "switched off or interfered with the grader's watch" in outcome.flags[0].describe()
 
@@ -179,8 +180,8 @@ def test_a_reply_without_its_measurements_is_reported(tmp_path: Path) -> None:
     )
     path = tmp_path / "quiet.py"
     path.write_text(in_template(not_derived("one_hot") + "\n\n" + tamper))
-    outcome = grade_file(path)
-    assert outcome.total == 30
+    outcome = grade(path)
+    assert outcome.total == TOTAL
     assert [(f.function, f.kind) for f in outcome.flags] == [(q, "unwatched") for q in QUESTIONS]
 
 

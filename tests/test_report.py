@@ -16,17 +16,18 @@ import random
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from cnn_backprop import QUESTIONS, similarity
+from checkout import COURSE, POINTS, QUESTIONS
+from cnn_backprop import similarity
 from cnn_backprop.misconceptions import diagnose_class
-from cnn_backprop.records import failure_signature
+from cnn_backprop.records import CaseRecord, FlagRecord, Record, Submitter, failure_signature
 from cnn_backprop.report import (
     failed_to_run,
     histogram,
     pass_rates,
-    ran,
     rate_colour,
     render_report,
     write_report,
@@ -44,10 +45,10 @@ CAUSES = {
 }
 
 
-def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
+def synthetic_class(n: int = 48, seed: int = 0) -> list[Record]:
     """A class of records like batch's: mostly decent, some broken, one hostile name."""
     rng = random.Random(seed)
-    suites = {q: load_question(q).test_cases for q in QUESTIONS}
+    suites = {q: load_question(COURSE, q).test_cases for q in QUESTIONS}
     records = []
     for i in range(n):
         cases, scores = [], {}
@@ -71,44 +72,70 @@ def synthetic_class(n: int = 48, seed: int = 0) -> list[dict]:
                 )
                 cause = None if passed else rng.choice(CAUSES[q])
                 cases.append(
-                    {
-                        "question": q,
-                        "case": tc.name,
-                        "hidden": bool(tc.hidden),
-                        "points": float(tc.points),
-                        "passed": passed,
-                        "message": message,
-                        "causes": [cause] if cause else [],
-                    }
+                    CaseRecord(
+                        question=q,
+                        case=tc.name,
+                        hidden=bool(tc.hidden),
+                        points=float(tc.points),
+                        passed=passed,
+                        message=message,
+                        causes=(cause,) if cause else (),
+                    )
                 )
-        record = {
-            "key": f"submission_{231474000 + i}",
-            "submission_id": str(231474000 + i),
-            "submitters": [{"name": f"Student {i}", "email": f"s{i}@example.edu", "sid": str(i)}],
-            "status": "graded",
-            "scores": scores,
-            "possible": dict.fromkeys(QUESTIONS, 10.0),
-            "total": sum(scores.values()),
-            "seed": i,
-            "seconds": round(0.2 + rng.random(), 3),
-            "notes": "",
-            "cases": cases,
-        }
-        records.append(record)
-    records[0]["submitters"][0]["name"] = "<script>alert('x')</script>"
-    records[1].update(status="unreadable", total=0.0, scores=dict.fromkeys(QUESTIONS, 0.0))
-    records[1]["notes"] = "Your submission could not be graded: hw.ipynb is empty"
-    records[2].update(status="grader-error", total=0.0, scores={}, possible={}, cases=[])
-    records[2]["notes"] = "RuntimeError: <img src=x onerror=alert(1)>"
-    records[3]["notes"] = "Your code could not be loaded: loading your code failed: timed out"
-    records[4]["notes"] = "While running your code (<cell 7>): NameError: name 'plt' is not defined"
-    records[-1]["flags"] = [
-        {
-            "function": "conv1d_backward_w",
-            "kind": "not-derived",
-            "detail": "`conv1d_backward_w` evaluated `<b>fwd</b>` at 48 input entries ...",
-        }
-    ]
+        records.append(
+            Record(
+                key=f"submission_{231474000 + i}",
+                submission_id=str(231474000 + i),
+                submitters=(Submitter(name=f"Student {i}", email=f"s{i}@example.edu", sid=str(i)),),
+                status="graded",
+                scores=scores,
+                possible=dict(POINTS),
+                total=sum(scores.values()),
+                seed=i,
+                seconds=round(0.2 + rng.random(), 3),
+                cases=tuple(cases),
+            )
+        )
+    first = records[0].submitters[0]
+    records[0] = replace(
+        records[0], submitters=(replace(first, name="<script>alert('x')</script>"),)
+    )
+    records[1] = replace(
+        records[1],
+        status="unreadable",
+        total=0.0,
+        scores=dict.fromkeys(QUESTIONS, 0.0),
+        notes="Your submission could not be graded: hw.ipynb is empty",
+    )
+    records[2] = replace(
+        records[2],
+        status="grader-error",
+        total=0.0,
+        scores={},
+        possible={},
+        cases=(),
+        notes="RuntimeError: <img src=x onerror=alert(1)>",
+    )
+    records[3] = replace(
+        records[3],
+        load="failed",
+        notes="Your code could not be loaded: loading your code failed: timed out",
+    )
+    records[4] = replace(
+        records[4],
+        load="errors",
+        notes="While running your code (<cell 7>): NameError: name 'plt' is not defined",
+    )
+    records[-1] = replace(
+        records[-1],
+        flags=(
+            FlagRecord(
+                function="conv1d_backward_w",
+                kind="not-derived",
+                detail="`conv1d_backward_w` evaluated `<b>fwd</b>` at 48 input entries ...",
+            ),
+        ),
+    )
     return records
 
 
@@ -117,7 +144,7 @@ def look_alikes() -> similarity.Comparison:
     sources = {f"style_{n}": in_template(style(n)) for n in ("windows_einsum", "fft", "loops")}
     copy = disguise(style("windows_einsum"), COPY_RENAMES["windows_einsum"], "# <script>")
     sources["<copy>"] = in_template(copy)
-    return similarity.compare(sources, 0.8)
+    return similarity.compare(sources, 0.8, boilerplate=similarity.boilerplate_code(COURSE))
 
 
 def test_failure_signature_drops_what_varies() -> None:
@@ -139,13 +166,13 @@ def test_histogram_bins_and_full_marks() -> None:
 
 def test_rates_and_failures_leave_out_submissions_that_never_ran() -> None:
     records = synthetic_class()
-    assert [ran(r) for r in records[:5]] == [True, False, False, False, True]
-    assert {r["key"] for r in failed_to_run(records)} == {r["key"] for r in records[1:5]}
-    rates = pass_rates(records)
+    assert [r.ran for r in records[:5]] == [True, False, False, False, True]
+    assert {r.key for r in failed_to_run(records)} == {r.key for r in records[1:5]}
+    rates = pass_rates(COURSE, records)
     ties = next(row for row in rates["maxpool1d_backward"] if row["case"] == "ties")
     assert ties["total"] == len(records) - 3
     assert 0.3 < ties["passed"] / ties["total"] < 0.8
-    diagnosis = diagnose_class(records)
+    diagnosis = diagnose_class(COURSE, records)
     assert diagnosis.population == len(records) - 3
     flip = next(m for m in diagnosis.misconceptions if m.cause == "x.flip")
     assert len(flip.submissions) >= 3 and "records[1]" not in flip.submissions
@@ -158,10 +185,12 @@ def test_colours_go_red_to_green() -> None:
 
 
 def test_student_text_is_escaped_and_the_page_is_self_contained() -> None:
-    page = render_report(synthetic_class(), title="Fall <b>2026</b>", similarity=look_alikes())
+    page = render_report(
+        COURSE, synthetic_class(), title="Fall <b>2026</b>", similarity=look_alikes()
+    )
     assert "<script>" not in page and "<img" not in page and "<b>fwd" not in page
     assert "&lt;copy&gt;" in page and "# &lt;script&gt;" in page and "&lt;b&gt;fwd" in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page  # MarkupSafe's entities
     assert "Fall &lt;b&gt;2026&lt;/b&gt;" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
@@ -175,22 +204,26 @@ def test_student_text_is_escaped_and_the_page_is_self_contained() -> None:
 def test_look_alikes_section_says_why_when_it_could_not_search() -> None:
     missing = similarity.Comparison(0.8, unavailable=similarity.unavailable() or "no copydetect")
     missing.unavailable = "look-alike submissions were not searched for: not installed"
-    page = render_report(synthetic_class(n=6), similarity=missing)
+    page = render_report(COURSE, synthetic_class(n=6), similarity=missing)
     assert "Look-alike submissions were not searched for: not installed." in page
     assert "look-alike pairs" not in page  # no tile counting pairs that were never sought
 
 
 def test_unencodable_student_text_is_replaced(tmp_path: Path) -> None:
     records = synthetic_class(n=6)
-    records[5]["notes"] = "While running your code: ValueError: \ud800 lone surrogate"
-    page = write_report(records, tmp_path / "report.html").read_text(encoding="utf-8")
+    records[5] = replace(
+        records[5],
+        load="errors",
+        notes="While running your code: ValueError: \ud800 lone surrogate",
+    )
+    page = write_report(COURSE, records, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "\ufffd" in page and "lone surrogate" in page
 
 
 def test_empty_and_tiny_classes_render() -> None:
-    assert "0 submissions" in render_report([])
+    assert "0 submissions" in render_report(COURSE, [])
     one = synthetic_class(n=5)[4:]
-    assert "Every submission ran." not in render_report(one)  # it had load errors
+    assert "Every submission ran." not in render_report(COURSE, one)  # it had load errors
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -222,11 +255,15 @@ def test_the_report_renders_in_a_real_browser(tmp_path: Path) -> None:
 
     records = synthetic_class()
     for record in records:  # the pages it links to exist, as after a real batch
-        folder = tmp_path / record["key"]
+        folder = tmp_path / record.key
         folder.mkdir()
-        (folder / "results.json").write_text(json.dumps({"score": record["total"]}))
+        (folder / "results.json").write_text(json.dumps({"score": record.total}))
     page = write_report(
-        records, tmp_path / "report.html", title="CNN backprop, Fall 2026", similarity=look_alikes()
+        COURSE,
+        records,
+        tmp_path / "report.html",
+        title="CNN backprop, Fall 2026",
+        similarity=look_alikes(),
     )
     url = page.resolve().as_uri()
 

@@ -21,13 +21,15 @@ import time
 from pathlib import Path
 
 import pytest
+from checkout import TOTAL
 from cnn_backprop.sandbox import identity, landlock
 from platforms import BY_NAME, PLATFORMS, REPO, Platform
 
 BASE = (REPO / "tests" / "zoo" / "correct" / "loops.py").read_text()
 GRADE_PLATFORMS = [p for p in PLATFORMS if p.kind == "grade"]
 GRADE_SCRIPT = (
-    "import json, sys; from cnn_backprop.grader import grade_file; o = grade_file(sys.argv[1]); "
+    "import json, sys; from cnn_backprop.course import load; "
+    "from cnn_backprop.grader import grade_file; o = grade_file(sys.argv[1], load()); "
     "print(json.dumps([{fields}]))"
 )
 NO_CONFINEMENT = dataclasses.replace(
@@ -156,7 +158,7 @@ def test_below_min_isolation_nothing_runs_and_the_reason_is_given(shared: Path) 
             assert "hw ran" not in details  # the code never ran
         else:
             assert refused.returncode == 0, refused.stderr
-            assert results["score"] == 30
+            assert results["score"] == TOTAL
             assert "FILES EXPOSED" in details and "NOT ACTIVE: landlock" in details
 
 
@@ -225,8 +227,9 @@ def test_each_submission_gets_a_fresh_uid_that_nothing_else_uses() -> None:
         time.sleep(0.3)
         assert identity.fresh_uid(low, low + 5) == low + 4  # the only one no process runs as
         script = (  # three submissions graded by one process, as a batch worker does
-            "import sys\nfrom cnn_backprop.grader import grade_file\nfor _ in range(3):\n"
-            "    print(grade_file(sys.argv[1]).sandbox['facts']['uid'])"
+            "import sys\nfrom cnn_backprop.course import load\n"
+            "from cnn_backprop.grader import grade_file\ncourse = load()\nfor _ in range(3):\n"
+            "    print(grade_file(sys.argv[1], course).sandbox['facts']['uid'])"
         )
         fft = str(REPO / "tests/zoo/correct/fft.py")
         out = subprocess.run(
@@ -284,7 +287,7 @@ def test_a_batch_keeps_classmates_out_of_reach(platform: Platform, shared: Path)
     text = (shared / "out" / "reader" / "results.json").read_text()
     assert f"reader {token}: looked" in text  # it ran
     assert "BREACH" not in text
-    assert json.loads(text)["score"] == 30
+    assert json.loads(text)["score"] == TOTAL
 
 
 BUSY = """
@@ -369,7 +372,7 @@ def test_a_busy_neighbour_costs_a_slow_correct_submission_nothing(shared: Path) 
     slow = json.loads((shared / "out" / "slow" / "results.json").read_text())
     busy = (shared / "out" / "busy" / "results.json").read_text()
     assert "busy: started 3 spinning processes" in busy  # the neighbour was really busy
-    assert slow["score"] == 30, json.dumps(slow)[:3000]
+    assert slow["score"] == TOTAL, json.dumps(slow)[:3000]
     waits = [float(w) for w in _waits(json.dumps(slow))]
     assert waits and max(waits) > 3.0, waits  # and its calls really waited for the CPU
 

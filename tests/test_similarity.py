@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import csv
+import functools
 import itertools
 import re
 from pathlib import Path
@@ -16,8 +17,9 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from checkout import COURSE
 from cnn_backprop import similarity
-from cnn_backprop.similarity import compare, compare_paths, submission_code, write_csv
+from cnn_backprop.similarity import compare_paths, submission_code, write_csv
 from zoo.classroom import (
     COPY_RENAMES,
     STYLES,
@@ -30,6 +32,8 @@ from zoo.classroom import (
 from zoo.mistakes import MISTAKES
 
 THRESHOLD = 0.8
+# as the CLI compares: the course's handout code is everyone's, not evidence of copying
+compare = functools.partial(similarity.compare, boilerplate=similarity.boilerplate_code(COURSE))
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,7 @@ def test_notebooks_are_compared_by_their_code_cells(tmp_path: Path, sources) -> 
     text = submission_code(tmp_path / "nb.ipynb")
     assert text is not None and "# <cell 2>" in text
     files = {"nb": tmp_path / "nb.ipynb", "copy": tmp_path / "copy.py", "gone": None}
-    result = compare_paths(files, THRESHOLD)
+    result = compare_paths(COURSE, files)  # at the course's similarity_threshold
     assert [(p.a, p.b) for p in result.pairs] == [("copy", "nb")]
     assert "gone" in result.left_out
 
@@ -119,7 +123,7 @@ def test_shares_are_copydetects_own_figures(sources) -> None:
     """The pair loop's array arithmetic gives what copydetect's compare_files gives."""
     from copydetect import compare_files
 
-    skip = similarity._Fingerprint(similarity.boilerplate_code(), None, None).hashes
+    skip = similarity._Fingerprint(similarity.boilerplate_code(COURSE), None, None).hashes
     skip = np.array(sorted(skip), dtype=np.int64)
     codes = dict(sources)
     codes["mistake"] = in_template(with_mistake(MISTAKES[0]))
@@ -200,7 +204,7 @@ def test_independent_notebooks_in_the_handout_are_not_look_alikes(tmp_path: Path
             for n in ast.parse(source).body
             if isinstance(n, ast.FunctionDef)
         }
-        nb = build_notebook()
+        nb = build_notebook(COURSE)
         for cell in nb.cells:
             for function, code in functions.items():
                 if cell.cell_type == "code" and cell.source.startswith(f"def {function}("):

@@ -6,27 +6,31 @@ import ast
 import sys
 
 import pytest
-from cnn_backprop import QUESTIONS, config
+from checkout import COURSE, QUESTIONS, course_with
+from cnn_backprop import config
 from cnn_backprop.handout import public_tests
-from cnn_backprop.suite import load_question
+from cnn_backprop.suite import declared_cases, load_question
 from otter.test_files import ExceptionTestFile
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_each_question_is_worth_ten_points(question: str) -> None:
-    tf = load_question(question)
+def test_each_question_is_worth_its_configured_points(question: str) -> None:
+    tf = load_question(COURSE, question)
     assert tf.name == question
-    assert tf.possible == 10
+    assert tf.possible == pytest.approx(COURSE.config.points[question])
     public = [tc for tc in tf.test_cases if not tc.hidden]
     hidden = [tc for tc in tf.test_cases if tc.hidden]
     assert len(public) >= 2 and len(hidden) >= 9
-    assert sum(tc.points for tc in public) == 1
+    # the public cases carry their declared weights' share of the question's points
+    weights = {c.name: c.points for c in declared_cases(COURSE.suite_files(question))}
+    share = sum(weights[tc.name] for tc in public) / sum(weights[tc.name] for tc in tf.test_cases)
+    assert sum(tc.points for tc in public) == pytest.approx(share * tf.possible)
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_public_tests_need_nothing_students_lack(question: str) -> None:
     """Students' copies run in their kernel: numpy, otter and the standard library only."""
-    text = public_tests()[f"{question}.py"]
+    text = public_tests(COURSE)[f"{question}.py"]
     tree = ast.parse(text)
     imported = {
         alias.name.split(".")[0]
@@ -39,7 +43,7 @@ def test_public_tests_need_nothing_students_lack(question: str) -> None:
     assert tests
     for node in tests:
         params = {a.arg for a in node.args.args}
-        assert params <= {question, "conv1d_forward", "maxpool1d_forward"}
+        assert params <= {question, *COURSE.forwards}
 
 
 MACHINERY = ("cnn_backprop", "NEEDS", "TIE_RULE", "by_tie_rule", "needs=", "@case", "the build")
@@ -53,11 +57,7 @@ def test_public_tests_read_as_a_students_tests(rule: str) -> None:
         "all": ("a / 2", "[[[a, 0.0, b + c"),
         "split": ("a + b + c", "[[[a, 0.0, b + c"),
     }[rule]
-    config.use(config.parse({"tie_rule": rule}))
-    try:
-        texts = public_tests()
-    finally:
-        config.use(None)
+    texts = public_tests(course_with(tie_rule=rule))
     for name, text in texts.items():
         for word in MACHINERY:
             assert word not in text, f"{name} shows {word!r}"
@@ -69,11 +69,7 @@ def test_public_tests_read_as_a_students_tests(rule: str) -> None:
 
 def test_switched_off_features_leave_no_trace_in_public_tests() -> None:
     """The note's scope: only the cases without batch, stride, padding, dilation or float32."""
-    config.use(config.parse({"scope": "note"}))
-    try:
-        texts = public_tests()
-    finally:
-        config.use(None)
+    texts = public_tests(course_with(scope="note"))
     kept = {name: ExceptionTestFile.from_string(text).test_cases for name, text in texts.items()}
     assert {name: [tc.name for tc in cases] for name, cases in kept.items()} == {
         "conv1d_backward_w.py": ["note example"],
@@ -88,5 +84,5 @@ def test_switched_off_features_leave_no_trace_in_public_tests() -> None:
 
 def test_case_names_are_unique_within_a_question() -> None:
     for question in QUESTIONS:
-        names = [tc.name for tc in load_question(question).test_cases]
+        names = [tc.name for tc in load_question(COURSE, question).test_cases]
         assert len(names) == len(set(names)), names

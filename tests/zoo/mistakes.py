@@ -461,7 +461,7 @@ DIAGNOSES: dict[str, set[str]] = {
 }
 
 
-# The course features (cnn_backprop.config.FEATURES) a mistake needs before any case can see
+# The course features (CourseConfig.features) a mistake needs before any case can see
 # it: with one of them off (scope "note" turns them all off) it is not a mistake in scope.
 NEEDS: dict[str, tuple[str, ...]] = {
     "conv_w_forgot_stride": ("stride",),
