@@ -21,7 +21,7 @@ RESERVED = {"grades.csv", "report.html", "misconceptions.csv", "similarity.csv"}
 EXPORTS_DIR = ".exports"  # inside the output folder: hidden from the sandbox like the rest
 # modules that cannot change a grade: editing them keeps earlier results valid
 NOT_GRADING = (
-    *("report/", "cli.py", "build.py", "handout.py", "figures.py", "pytest_plugin.py"),
+    *("report/", "cli.py", "build.py", "handout.py", "figures/", "pytest_plugin.py"),
     *("records.py", "misconceptions.py", "similarity.py", "mutation.py", "batch/progress.py"),
 )
 # course settings that cannot change a grade either (the class report's alone)
