@@ -49,7 +49,7 @@ from cnn_backprop.records import CaseRecord, Record, Submitter  # noqa: E402
 from cnn_backprop.report import render_report  # noqa: E402
 from cnn_backprop.sandbox import CallResult, SubmissionError  # noqa: E402
 from cnn_backprop.sandbox.child import _watched_call  # noqa: E402
-from cnn_backprop.sandbox.session import read_probe  # noqa: E402
+from cnn_backprop.sandbox.replies import read_probe  # noqa: E402
 from cnn_backprop.suite import load_question, run_question  # noqa: E402
 from zoo.classroom import (  # noqa: E402
     NOT_DERIVED,

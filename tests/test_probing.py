@@ -24,7 +24,7 @@ from cnn_backprop.checks import SubmittedFunction
 from cnn_backprop.grader import DetailsFile, grade_file
 from cnn_backprop.sandbox import CallResult, SubmissionError
 from cnn_backprop.sandbox.child import _watched_call
-from cnn_backprop.sandbox.session import read_probe
+from cnn_backprop.sandbox.replies import read_probe
 from cnn_backprop.suite import load_question, run_question
 from zoo.classroom import NOT_DERIVED, STYLES, in_template, not_derived, style, with_mistake
 from zoo.mistakes import MISTAKES

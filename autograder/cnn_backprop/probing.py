@@ -18,7 +18,7 @@ This module, in the trusted parent, decides what they mean:
   never evaluations one input entry at a time.  The hidden cases are large enough (dozens of
   entries) that probing cannot stay under the threshold on all of them.
 * **unwatched**: the submission removed the grader's profiler during a call (``sys.setprofile``)
-  or its reply came without the measurements (``session.WITHHELD``).  No correct solution
+  or its reply came without the measurements (``replies.WITHHELD``).  No correct solution
   does either; it is reported, never penalised.
 
 The numbers come from the submission's process, so they decide this flag and nothing else:

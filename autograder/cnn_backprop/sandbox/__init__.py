@@ -17,7 +17,8 @@ from .errors import (
     TimedOut,
 )
 from .protections import LEVELS, Protections
-from .session import CallResult, LoadReport, Probe, Sandbox, detect_protections
+from .replies import CallResult, LoadReport, Probe
+from .session import Sandbox, detect_protections
 
 __all__ = [
     "LEVELS",

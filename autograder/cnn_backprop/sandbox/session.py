@@ -10,12 +10,10 @@ deadlines as reads.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import json
 import os
-import re
 import select
 import signal
 import socket
@@ -24,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,97 +53,23 @@ from .protections import (
     self_check_targets,
     sensitive_paths,
 )
+from .replies import (
+    CONTROL_CHARACTERS,
+    WITHHELD,
+    CallResult,
+    LoadReport,
+    clean,
+    decode_untrusted,
+    read_probe,
+)
 
 CHILD_SOURCE = Path(wire.__file__).read_text(encoding="utf-8")
-MAX_ELEMENTS = 10_000_000  # far above any graded output; stops a memory bomb in the parent
 MAX_REPLY = 2 * 1024 * 1024  # graded outputs are tiny; a bigger reply is an attack on memory
 OUTPUT_SHOWN = 4000  # characters of the submission's printed output kept for the report
 POLL = 0.05  # seconds between CPU-time checks while waiting for the child
 MAX_CRASHES = 3  # calls of one function that may end the child before the rest are skipped
 WALL_FACTOR = 2.0  # wall-clock cap = this x the CPU-time limit (a sleeping child)
 STARTUP_TIMEOUT = 60.0  # seconds for the interpreter and numpy to start and check in
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(value: Any, limit: int) -> str:
-    """Student-chosen text, made safe to show: valid UTF-8, no control characters, bounded."""
-    text = str(value)[: limit * 2].encode("utf-8", "replace").decode("utf-8", "replace")
-    return _CONTROL.sub("?", text)[:limit]
-
-
-@dataclass
-class LoadReport:
-    """What loading the submission's code found."""
-
-    functions: dict[str, str] = field(default_factory=dict)  # name -> callable/missing/...
-    errors: list[dict[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-    fatal: str | None = None  # the child died or hung while loading
-
-
-@dataclass(frozen=True)
-class Probe:
-    """What the child measured during one call (``child._ProbeWatch``).
-
-    Numbers reported by the submission's own process: they are read strictly and used for
-    one thing only, flagging a function that evaluates a forward pass instead of deriving
-    its gradient (``probing.py``); never for a score's correctness.
-    """
-
-    evaluations: int  # distinct input entries another function was evaluated at, one by one
-    forward_like: int  # calls mapping an array shaped like one input to the shape of another
-    function: str  # the function evaluated at the most entries (a name the child reported)
-    intact: bool  # the watch was still installed when the call returned (and reported)
-
-
-# what a reply that answered but withheld or mangled its measurements counts as: our child
-# always sends them, so the submission interfered with the watch
-WITHHELD = Probe(0, 0, "", False)
-
-
-_PROBE_NAME = re.compile(r"[^A-Za-z0-9_.<>]")
-
-
-def read_probe(obj: Any) -> Probe | None:
-    """The child's measurements, or None when they are missing or malformed."""
-    if not isinstance(obj, dict):
-        return None
-    counts = [obj.get("evaluations"), obj.get("forward_like")]
-    if not all(type(c) is int and 0 <= c < 10**9 for c in counts):
-        return None
-    intact, name = obj.get("intact"), obj.get("function", "")
-    if not isinstance(intact, bool) or not isinstance(name, str):
-        return None
-    return Probe(counts[0], counts[1], _PROBE_NAME.sub("?", name[:60]), intact)
-
-
-@dataclass
-class CallResult:
-    value: np.ndarray  # fresh float64 copy, built in the parent
-    returned_dtype: str
-    inputs_after: list[np.ndarray | None]
-    seconds: float
-    probe: Probe | None = None  # None: nothing measured (or the child withheld it)
-
-
-def decode_untrusted(obj: Any) -> np.ndarray:
-    """Rebuild an array sent by the child, trusting nothing about it."""
-    if not (isinstance(obj, dict) and isinstance(obj.get("__ndarray__"), list)):
-        raise SubmissionError("returned something that is not an array")
-    try:
-        dtype_str, shape, data = obj["__ndarray__"]
-        dtype = np.dtype(str(dtype_str))
-        if dtype.kind not in "biuf" or dtype.hasobject:
-            raise ValueError(f"dtype {dtype}")
-        shape = tuple(int(s) for s in shape)
-        if len(shape) > 32 or any(s < 0 for s in shape) or int(np.prod(shape)) > MAX_ELEMENTS:
-            raise ValueError(f"shape {shape}")
-        raw = base64.b64decode(str(data), validate=True)
-        arr = np.frombuffer(raw, dtype=dtype).reshape(shape)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise SubmissionError(f"returned an array that could not be read ({exc})") from None
-    return arr
 
 
 class _SetupFailed(Exception):
@@ -348,7 +271,7 @@ class Sandbox:
     def output(self) -> str:
         """The first characters the submission printed (all children so far)."""
         self._collect_output()
-        return _CONTROL.sub("?", self._output[:OUTPUT_SHOWN].replace("\r", ""))
+        return CONTROL_CHARACTERS.sub("?", self._output[:OUTPUT_SHOWN].replace("\r", ""))
 
     # -- start-up ------------------------------------------------------------------------
     def _start_checked(self) -> None:
