@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from checkout import POINTS, QUESTIONS, grade
+from checkout import POINTS, QUESTIONS, TOTAL, grade
 from cnn_backprop.grader import write_results
 from zoo.mistakes import MISTAKES, submission_source
 
@@ -195,10 +195,11 @@ def test_one_crashing_function_does_not_cost_the_others(tmp_path: Path) -> None:
     assert outcome.scores["conv1d_backward_input"] == 10
 
 
-def test_results_are_written_atomically_as_valid_json(tmp_path: Path) -> None:
+def test_results_are_always_valid_json(tmp_path: Path) -> None:
+    """Unserialisable results become the grader-error entry (atomicity: test_atomic.py)."""
     outcome = grade(CORRECT[0])
     write_results(outcome.results, tmp_path / "x" / "results.json")
-    assert json.loads((tmp_path / "x" / "results.json").read_text())["score"] == 30
+    assert json.loads((tmp_path / "x" / "results.json").read_text())["score"] == TOTAL
     write_results({"score": float("nan"), "tests": []}, tmp_path / "y" / "results.json")
     fallback = json.loads((tmp_path / "y" / "results.json").read_text())
     assert fallback["score"] == 0 and fallback["tests"][0]["name"] == "autograder error"

@@ -6,13 +6,14 @@ import argparse
 import errno
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 
 if TYPE_CHECKING:
     from .course import Course
     from .records import Record
+    from .similarity import Comparison
 
 
 def _course(args: argparse.Namespace) -> Course:
@@ -68,9 +69,7 @@ def _check_isolation(course: Course) -> str | None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from . import misconceptions, similarity
-    from .batch import BatchInputError, Progress, discover, grade_batch, write_grades_csv
-    from .report import write_report
+    from .batch import BatchInputError, Progress, discover, grade_batch
 
     course = _course(args)  # a configuration mistake stops here, before anything is graded
     out = Path(args.out)
@@ -112,25 +111,41 @@ def cmd_grade(args: argparse.Namespace) -> int:
         )
         return 130
     records = result.records
+    graded = {r.key for r in records}
+    files = {job.key: job.path for job in found.jobs if job.key in graded}
+    written, comparison = _class_outputs(course, records, files, out, args.title)
+    if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
+        _print_table(course.names, records)
+    _print_summary(records, result, comparison)
+    print(
+        f"wrote {', '.join(str(p) for p in written if p)} and {len(records)} results.json file(s)"
+    )
+    return 0
+
+
+def _class_outputs(
+    course: Course, records: list[Record], files: dict[str, Path], out: Path, title: str
+) -> tuple[list[Path | None], Comparison]:
+    """grades.csv, misconceptions.csv, similarity.csv and report.html for a graded batch."""
+    from . import misconceptions, similarity
+    from .batch import write_grades_csv
+    from .report import write_report
+
     csv_path = write_grades_csv(course.names, records, out / "grades.csv")
     diagnosis = misconceptions.diagnose_class(course, records)
     misconceptions.write_csv(diagnosis, out / misconceptions.CSV_FILE)
-    graded = {r.key for r in records}
-    files = {job.key: job.path for job in found.jobs if job.key in graded}
     if len(files) > 100:  # about 5 s per hundred submissions: say what is happening
         print(f"searching {len(files)} submissions for look-alikes...", file=sys.stderr)
     comparison = similarity.compare_paths(course, files, cache=out / similarity.CACHE_DIR)
     similarity_path = similarity.write_csv(comparison, out / similarity.CSV_FILE)
     report_path = write_report(
-        course,
-        records,
-        out / "report.html",
-        title=args.title,
-        similarity=comparison,
+        course, records, out / "report.html", title=title, similarity=comparison,
         diagnosis=diagnosis,
-    )
-    if len(records) <= TABLE_ROWS:  # a class-sized batch reads better in the report
-        _print_table(course.names, records)
+    )  # fmt: skip
+    return [csv_path, out / misconceptions.CSV_FILE, similarity_path, report_path], comparison
+
+
+def _print_summary(records: list[Record], result: Any, comparison: Comparison) -> None:
     failed = sum(not r.ran for r in records)
     timing = f" in {result.seconds:.1f} s with {result.workers} worker(s)" if result.graded else ""
     print(
@@ -148,11 +163,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
             f"{len(comparison.pairs)} look-alike pair(s) at similarity >= "
             f"{comparison.threshold:g} among {len(comparison.compared)} submission(s)"
         )
-    written = [csv_path, out / misconceptions.CSV_FILE, similarity_path, report_path]
-    print(
-        f"wrote {', '.join(str(p) for p in written if p)} and {len(records)} results.json file(s)"
-    )
-    return 0
 
 
 TABLE_ROWS = 40

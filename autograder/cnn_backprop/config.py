@@ -113,8 +113,40 @@ def parse(
             raise ConfigError(f"{where}: unknown key {key!r} in {PLUGIN}{_known(key, KEYS)}")
     defaults = CourseConfig()
     tie_rule = _choice(block, "tie_rule", TIE_RULES, defaults.tie_rule, where)
+    points = _points(block.get("points", {}), questions, where)
+    public = _flag(block, "public_tests_count", defaults.public_tests_count, where)
+    reveal = _flag(block, "reveal_hidden_cases", defaults.reveal_hidden_cases, where)
+    visibility = _choice(
+        block, "hidden_visibility", VISIBILITIES, defaults.hidden_visibility, where
+    )
+    scope = _choice(block, "scope", SCOPES, defaults.scope, where)
+    features = _features(block.get("features", {}), scope, where)
+    group_points = _group_points(
+        block.get("group_points", {}), questions, cases, features, public, where
+    )
+    isolation = _choice(block, "min_isolation", ISOLATION_LEVELS, defaults.min_isolation, where)
+    not_derived = _choice(
+        block, "gradients_not_derived", NOT_DERIVED_POLICIES, defaults.gradients_not_derived, where
+    )
+    threshold = _threshold(block, defaults.similarity_threshold, where)
+    return CourseConfig(
+        tie_rule=tie_rule,
+        points=points,
+        group_points=group_points,
+        public_tests_count=public,
+        hidden_visibility=visibility,
+        reveal_hidden_cases=reveal,
+        scope=scope,
+        features=features,
+        gradients_not_derived=not_derived,
+        similarity_threshold=threshold,
+        min_isolation=isolation,
+    )
+
+
+def _points(given: Any, questions: list[str], where: str) -> dict[str, float]:
+    """Each question's points: 10 unless the configuration says otherwise."""
     points = dict.fromkeys(questions, 10.0)
-    given = block.get("points", {})
     if not isinstance(given, dict):
         raise ConfigError(
             f"{where}: points must map each question ({', '.join(questions)}) to a positive "
@@ -126,20 +158,19 @@ def parse(
                 f"{where}: points.{name}: not a question{_known(name, questions, 'questions')}"
             )
         points[name] = _positive(value, f"{where}: points.{name}")
-    public = _flag(block, "public_tests_count", defaults.public_tests_count, where)
-    reveal = _flag(block, "reveal_hidden_cases", defaults.reveal_hidden_cases, where)
-    visibility = _choice(
-        block, "hidden_visibility", VISIBILITIES, defaults.hidden_visibility, where
-    )
-    scope = _choice(block, "scope", SCOPES, defaults.scope, where)
+    return points
+
+
+def _features(given: Any, scope: str, where: str) -> dict[str, bool]:
+    """The features in force: all of them under scope "full", none under "note", then the
+    configuration's own choices."""
     features = dict.fromkeys(FEATURES, scope == "full")
-    given_features = block.get("features", {})
-    if not isinstance(given_features, dict):
+    if not isinstance(given, dict):
         raise ConfigError(
             f"{where}: features must map feature names ({', '.join(FEATURES)}) to true or "
-            f"false, got {given_features!r}"
+            f"false, got {given!r}"
         )
-    for name, value in given_features.items():
+    for name, value in given.items():
         if name not in FEATURES:
             raise ConfigError(
                 f"{where}: features.{name}: unknown feature{_known(name, FEATURES, 'features')}"
@@ -147,14 +178,11 @@ def parse(
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: features.{name} must be true or false, got {value!r}")
         features[name] = value
-    group_points = _group_points(
-        block.get("group_points", {}), questions, cases, features, public, where
-    )
-    isolation = _choice(block, "min_isolation", ISOLATION_LEVELS, defaults.min_isolation, where)
-    not_derived = _choice(
-        block, "gradients_not_derived", NOT_DERIVED_POLICIES, defaults.gradients_not_derived, where
-    )
-    threshold = block.get("similarity_threshold", defaults.similarity_threshold)
+    return features
+
+
+def _threshold(block: dict, default: float, where: str) -> float:
+    threshold = block.get("similarity_threshold", default)
     if (
         isinstance(threshold, bool)
         or not isinstance(threshold, (int, float))
@@ -164,19 +192,7 @@ def parse(
             f"{where}: similarity_threshold must be a number in (0, 1] (the share of a "
             f"submission's own code found in another), got {threshold!r}"
         )
-    return CourseConfig(
-        tie_rule=tie_rule,
-        points=points,
-        group_points=group_points,
-        public_tests_count=public,
-        hidden_visibility=visibility,
-        reveal_hidden_cases=reveal,
-        scope=scope,
-        features=features,
-        gradients_not_derived=not_derived,
-        similarity_threshold=float(threshold),
-        min_isolation=isolation,
-    )
+    return float(threshold)
 
 
 def _group_points(
