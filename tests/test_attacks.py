@@ -54,7 +54,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from checkout import QUESTIONS
+from checkout import POINTS, QUESTIONS
 from platforms import PLATFORMS, Platform, autograder_zip
 
 HERE = Path(__file__).resolve().parent
@@ -634,9 +634,9 @@ def assert_contained(attack: Attack, run: Run) -> None:
     for q in QUESTIONS:
         got = scores.get(q) or 0
         if q not in attack.targets:
-            assert got == 10, f"{where} {q} scored {got}: {text[:3000]}"
+            assert got == POINTS[q], f"{where} {q} scored {got}: {text[:3000]}"
         elif attack.partial:
-            assert got < 10, f"{where} {q} scored full marks: {text[:3000]}"
+            assert got < POINTS[q], f"{where} {q} scored full marks: {text[:3000]}"
         else:
             assert got == 0, f"{where} {q} scored {got}: {text[:3000]}"
 

@@ -185,8 +185,8 @@ def test_every_path_gives_the_same_scores(tmp_path: Path) -> None:
     assert scores(gradescope) == scores(direct)
     assert scores(otter_run) == scores(grade)
     for results in (gradescope, grade):  # the mistake costs its own function only
-        assert scores(results)[mistake.function] < 10
-        assert all(v == 10 for q, v in scores(results).items() if q != mistake.function)
+        assert scores(results)[mistake.function] < POINTS[mistake.function]
+        assert all(v == POINTS[q] for q, v in scores(results).items() if q != mistake.function)
 
 
 def test_staging_failure_still_writes_results(tmp_path: Path) -> None:

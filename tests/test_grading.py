@@ -60,7 +60,7 @@ def test_correct_styles_get_full_marks_as_py(style: Path) -> None:
     outcome = grade(style)
     assert outcome.status == "graded"
     assert outcome.scores == FULL, outcome.results
-    assert outcome.results["score"] == 30
+    assert outcome.results["score"] == TOTAL
 
 
 @pytest.mark.parametrize("style", CORRECT, ids=lambda p: p.stem)
@@ -77,7 +77,7 @@ def test_each_mistake_loses_marks_on_its_function_only(mistake, tmp_path: Path) 
     assert outcome.scores[mistake.function] < 10, f"{mistake.name} was not caught"
     for q in QUESTIONS:
         if q != mistake.function:
-            assert outcome.scores[q] == 10, f"{mistake.name} cost points on {q}"
+            assert outcome.scores[q] == POINTS[q], f"{mistake.name} cost points on {q}"
 
 
 def test_same_file_same_seed_and_scores(tmp_path: Path) -> None:
@@ -191,8 +191,8 @@ def test_one_crashing_function_does_not_cost_the_others(tmp_path: Path) -> None:
     )
     outcome = grade(write(tmp_path, "student.py", source))
     assert outcome.scores["maxpool1d_backward"] == 0
-    assert outcome.scores["conv1d_backward_w"] == 10
-    assert outcome.scores["conv1d_backward_input"] == 10
+    assert outcome.scores["conv1d_backward_w"] == POINTS["conv1d_backward_w"]
+    assert outcome.scores["conv1d_backward_input"] == POINTS["conv1d_backward_input"]
 
 
 def test_results_are_always_valid_json(tmp_path: Path) -> None:
