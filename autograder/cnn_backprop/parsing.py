@@ -202,7 +202,7 @@ def main() -> None:
     except MemoryError:
         result = {"ok": False, "error": "memory"}
     except RecursionError:
-        result = {"ok": False, "error": "nested too deeply to read"}
+        result = {"ok": False, "error": "nested too deeply to read", "nested": True}
     sys.stdout.write(json.dumps(result))
     sys.stdout.flush()
 

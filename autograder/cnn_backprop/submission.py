@@ -131,7 +131,7 @@ def _parse_isolated(name: str, data: bytes) -> dict:
                 f"{name} is too complex to read: parsing it needed more than "
                 f"{PARSER_MEMORY // 2**20} MiB"
             )
-        if error.startswith("nested"):
+        if verdict.get("nested") is True:
             raise BadSubmission(f"{name} is {error}")
         raise BadSubmission(error)
     return verdict

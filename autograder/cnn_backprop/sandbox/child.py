@@ -293,7 +293,7 @@ def _answer(namespace: dict, request: dict) -> dict:
         if arr.dtype.kind not in "biuf":
             return {
                 "ok": False,
-                "bad_return": {"kind": kind, "detail": f"dtype {arr.dtype}"},
+                "bad_return": {"kind": kind, "detail": f"dtype {arr.dtype}", "numbers": False},
             }
         arr = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
     except BaseException as exc:

@@ -378,7 +378,7 @@ class Sandbox:
             if isinstance(bad, dict):  # the grader words this itself: only names are quoted
                 kind = clean(bad.get("kind", "value"), 60)
                 detail = clean(bad.get("detail", ""), 200)
-                if detail.startswith("dtype"):
+                if bad.get("numbers") is False:  # an array, but of objects, strings...
                     raise SubmissionError(
                         f"returned a {kind} whose values are not numbers ({detail})"
                     )
