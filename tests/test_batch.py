@@ -10,6 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -420,3 +424,50 @@ def test_a_job_with_nothing_to_grade_is_reported_not_fatal(tmp_path: Path) -> No
     assert record.status == "unreadable" and record.total == 0
     feedback = json.loads((tmp_path / "lost" / "results.json").read_text())
     assert "no files for this submission" in json.dumps(feedback)
+
+
+def _worker_pids() -> list[int]:
+    """This process's pool workers (spawned children), not its resource tracker."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_that_dies_is_replaced_and_nothing_is_lost(tmp_path: Path) -> None:
+    """A pool worker killed mid-batch: the submissions it held are graded again in a new pool."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"student_{i}.py").write_text(CORRECT[i % len(CORRECT)].read_text())
+    killed: list[int] = []
+
+    def kill_one_worker() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            workers = _worker_pids()
+            if workers:
+                time.sleep(0.3)  # let it take a submission
+                os.kill(workers[0], signal.SIGKILL)
+                killed.append(workers[0])
+                return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one_worker)
+    killer.start()
+    try:
+        result = grade_batch(COURSE, discover([folder], tmp_path / "out").jobs, tmp_path / "out",
+                             workers=2)  # fmt: skip
+    finally:
+        killer.join()
+    assert killed, "no worker was seen to kill"
+    assert [r.key for r in result.records] == [f"student_{i}" for i in range(6)]
+    assert all(r.status == "graded" and r.total == TOTAL for r in result.records), [
+        (r.key, r.status, r.notes) for r in result.records
+    ]

@@ -161,16 +161,7 @@ def grade_batch(
         "fingerprint": grader_fingerprint(course),
         "hide": sorted({str(out), *hide}),
     }
-    records: dict[str, Record] = {}
-    pending: list[tuple[Job, str]] = []
-    for job in jobs:
-        digest = content_hash(job)
-        record = None if force else read_record(out / job.key)
-        if still_valid(record, job, digest, settings):
-            assert record is not None
-            records[job.key] = _refresh_identity(record, job, out)
-        else:
-            pending.append((job, digest))
+    records, pending = _reusable(jobs, out, settings, force)
     reused = sorted(records)
     if progress:
         progress.start(len(jobs), len(reused))
@@ -201,6 +192,23 @@ def grade_batch(
         workers=max(used, 1),
         worker_stats=stats,
     )
+
+
+def _reusable(
+    jobs: list[Job], out: Path, settings: dict[str, Any], force: bool
+) -> tuple[dict[str, Record], list[tuple[Job, str]]]:
+    """The still-valid earlier records by key, and the jobs to grade (with their hashes)."""
+    records: dict[str, Record] = {}
+    pending: list[tuple[Job, str]] = []
+    for job in jobs:
+        digest = content_hash(job)
+        record = None if force else read_record(out / job.key)
+        if still_valid(record, job, digest, settings):
+            assert record is not None
+            records[job.key] = _refresh_identity(record, job, out)
+        else:
+            pending.append((job, digest))
+    return records, pending
 
 
 def _refresh_identity(record: Record, job: Job, out: Path) -> Record:
@@ -237,42 +245,7 @@ def _grade_in_pool(
                 finished(_failed_record(course, job, digest, settings, why), None)
             return
         before = len(queue)
-        broken: list[tuple[Job, str]] = []
-        in_flight: dict[Future, tuple[Job, str]] = {}
-        with ProcessPoolExecutor(
-            max_workers=min(workers, len(queue)),
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(str(course.root),),
-        ) as pool:
-            try:
-                while (queue or in_flight) and not broken:
-                    while queue and len(in_flight) < workers:
-                        job, digest = queue.pop(0)
-                        try:
-                            future = pool.submit(_grade_in_worker, job, digest, settings)
-                        except BrokenProcessPool:
-                            queue.insert(0, (job, digest))
-                            break
-                        in_flight[future] = (job, digest)
-                    if not in_flight:
-                        break  # the pool broke before anything could be handed out
-                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for future in sorted(done, key=lambda f: in_flight[f][0].key):
-                        job, digest = in_flight.pop(future)
-                        try:
-                            finished(*future.result())
-                        except BrokenProcessPool:
-                            broken.append((job, digest))
-                        except Exception as exc:  # a bug of ours in the worker: say so, go on
-                            why = f"{type(exc).__name__}: {exc}"
-                            finished(_failed_record(course, job, digest, settings, why), None)
-                if broken or in_flight:  # the pool broke: the others in flight died with it
-                    wait(in_flight)
-                    broken += in_flight.values()
-            except BaseException:  # Ctrl-C: hand out nothing more; the workers stop
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        broken = _pool_round(course, queue, settings, workers, finished, context)
         retry = []
         for job, digest in sorted(broken, key=lambda item: item[0].key):
             strikes[job.key] = strikes.get(job.key, 0) + 1
@@ -283,3 +256,52 @@ def _grade_in_pool(
                 retry.append((job, digest))
         queue = retry + queue
         stalls = stalls + 1 if len(queue) >= before else 0
+
+
+def _pool_round(
+    course: Course,
+    queue: list[tuple[Job, str]],
+    settings: dict[str, Any],
+    workers: int,
+    finished: Callable[[Record, dict[str, int] | None], None],
+    context: Any,
+) -> list[tuple[Job, str]]:
+    """One pool's life: hand out ``queue`` (consumed in place) until it is empty or the pool
+    breaks; return the submissions that were in flight when it broke."""
+    broken: list[tuple[Job, str]] = []
+    in_flight: dict[Future, tuple[Job, str]] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(queue)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(str(course.root),),
+    ) as pool:
+        try:
+            while (queue or in_flight) and not broken:
+                while queue and len(in_flight) < workers:
+                    job, digest = queue.pop(0)
+                    try:
+                        future = pool.submit(_grade_in_worker, job, digest, settings)
+                    except BrokenProcessPool:
+                        queue.insert(0, (job, digest))
+                        break
+                    in_flight[future] = (job, digest)
+                if not in_flight:
+                    break  # the pool broke before anything could be handed out
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: in_flight[f][0].key):
+                    job, digest = in_flight.pop(future)
+                    try:
+                        finished(*future.result())
+                    except BrokenProcessPool:
+                        broken.append((job, digest))
+                    except Exception as exc:  # a bug of ours in the worker: say so, go on
+                        why = f"{type(exc).__name__}: {exc}"
+                        finished(_failed_record(course, job, digest, settings, why), None)
+            if broken or in_flight:  # the pool broke: the others in flight died with it
+                wait(in_flight)
+                broken += in_flight.values()
+        except BaseException:  # Ctrl-C: hand out nothing more; the workers stop
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return broken
