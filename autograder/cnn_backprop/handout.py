@@ -23,6 +23,8 @@ from . import config, figures, paths
 from .public import render as render_public
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .course import Course
 
 NOTEBOOK = "cnn_backprop_hw.ipynb"
@@ -271,22 +273,8 @@ def setup_cell() -> str:
 
 def build_notebook(course: Course, *, solution: bool = False) -> nbformat.NotebookNode:
     """The handout notebook: stubs for students, or the reference bodies when ``solution``."""
-    ref = ReferenceSource(course)
-    given = ref.given()
     root, rule = course.root, course.config.tie_rule
-    code = {
-        "setup": lambda _: setup_cell(),
-        "forward": lambda _: (
-            "# Given: the forward passes (do not change them).\n" + ref.forward_cell()
-        ),
-        "gradcheck": lambda _: (
-            "# Given: the finite-difference gradient checker.\n" + gradcheck_source(root)
-        ),
-        "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
-        "selfcheck": lambda q: f"gradcheck_{q}({q})",
-        "check": lambda q: f'grader.check("{q}")',
-        "export": lambda _: export_cell(root),
-    }
+    code = _code_cells(course, solution=solution)
     text = (root / "assignment" / "handout.md").read_text(encoding="utf-8")
     cells: list[nbformat.NotebookNode] = []
     seen: dict[str, list[str]] = {}
@@ -338,6 +326,32 @@ def build_notebook(course: Course, *, solution: bool = False) -> nbformat.Notebo
         seen.setdefault(kind, []).append(arg or "")
         cells.append(nbformat.v4.new_code_cell(code[kind](arg).rstrip() + "\n"))
     flush()
+    _check_directives(course, seen)
+    return _notebook(cells)
+
+
+def _code_cells(course: Course, *, solution: bool) -> dict[str, Callable[[str], str]]:
+    """What each code directive of the handout becomes: ``{{ kind: arg }}`` -> source."""
+    ref = ReferenceSource(course)
+    given = ref.given()
+    root = course.root
+    return {
+        "setup": lambda _: setup_cell(),
+        "forward": lambda _: (
+            "# Given: the forward passes (do not change them).\n" + ref.forward_cell()
+        ),
+        "gradcheck": lambda _: (
+            "# Given: the finite-difference gradient checker.\n" + gradcheck_source(root)
+        ),
+        "stub": lambda q: ref.solution(q, given) if solution else ref.stub(q),
+        "selfcheck": lambda q: f"gradcheck_{q}({q})",
+        "check": lambda q: f'grader.check("{q}")',
+        "export": lambda _: export_cell(root),
+    }
+
+
+def _check_directives(course: Course, seen: dict[str, list[str]]) -> None:
+    """Every figure once, and one stub and one check cell per question."""
     if sorted(seen.get("figure", [])) != sorted(figures.FIGURES):
         raise HandoutError("assignment/handout.md needs each {{ figure: NAME }} exactly once")
     for kind in ("stub", "check"):
@@ -345,6 +359,9 @@ def build_notebook(course: Course, *, solution: bool = False) -> nbformat.Notebo
             raise HandoutError(
                 f"assignment/handout.md needs one {{{{ {kind}: NAME }}}} per question"
             )
+
+
+def _notebook(cells: list[nbformat.NotebookNode]) -> nbformat.NotebookNode:
     for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i:03d}"  # stable ids: the committed template must not churn
         cell["source"] = cell["source"].rstrip("\n")
