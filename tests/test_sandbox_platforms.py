@@ -213,6 +213,56 @@ def test_a_venv_on_a_nosuid_mount_keeps_the_private_root(shared: Path) -> None:
         shutil.rmtree(mount, ignore_errors=True)
 
 
+def test_a_checkout_in_tmp_with_its_venv_inside_is_not_a_false_alarm() -> None:
+    """A clone under /tmp with its .venv inside, graded by a user: in the child's private root
+    the folders above the bound venv exist in its own /tmp, where it may write.  That is not the
+    grader's checkout, and must not lower the isolation level (it once refused every
+    submission of a fresh clone in /tmp)."""
+    platform = BY_NAME["user-venv"]
+    if reason := platform.skip_reason():
+        pytest.skip(reason)
+    tree = _tree()
+    assert str(tree).startswith("/tmp/"), tree
+    try:
+        venv = tree / ".venv"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+        where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+        found = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True, check=True
+        )
+        site = Path(found.stdout.strip())
+        lines = [sysconfig.get_paths()["purelib"], str(tree / "autograder")]
+        (site / "project.pth").write_text("\n".join(lines) + "\n")
+        subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
+        run = subprocess.run(
+            [*platform.prefix(), str(venv / "bin" / "python"), "-m", "cnn_backprop.cli",
+             "sandbox", "--json"],
+            capture_output=True, text=True, cwd=str(tree), env=platform.environment(tree),
+            timeout=300, check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-3000:]
+        summary = json.loads(run.stdout)
+        assert "namespaces" in summary["mechanisms"], summary
+        assert summary["facts"]["writable"] == [], summary["facts"]
+        assert summary["level"] == "full", summary
+    finally:
+        subprocess.run(["rm", "-rf", str(tree)], check=False)
+
+
+def test_a_write_into_the_real_folder_always_counts(tmp_path: Path) -> None:
+    """Only a write the child proves went elsewhere (another device or inode) is dropped."""
+    from cnn_backprop.sandbox.protections import Facts
+
+    st = os.stat(tmp_path)
+    report = {"readable": [], "writable": [str(tmp_path)], "network": False, "uid": 1}
+    same = {str(tmp_path): [st.st_dev, st.st_ino]}
+    elsewhere = {str(tmp_path): [st.st_dev + 1, st.st_ino]}
+    assert Facts.from_child({**report, "written": same}).writable == (str(tmp_path),)
+    assert Facts.from_child(report).writable == (str(tmp_path),)  # unreported: counts
+    assert Facts.from_child({**report, "written": {str(tmp_path): "?"}}).writable != ()
+    assert Facts.from_child({**report, "written": elsewhere}).writable == ()
+
+
 def test_each_submission_gets_a_fresh_uid_that_nothing_else_uses() -> None:
     if os.geteuid() != 0:
         pytest.skip("only root gives each sandbox a uid of its own")

@@ -423,6 +423,7 @@ def _self_check(check: dict) -> dict:
         except OSError:
             pass
     writable = []
+    written = {}
     token = f".cnn-backprop-probe-{random.getrandbits(64):016x}"
     for folder in check.get("write", []):
         target = os.path.join(folder, token)
@@ -431,6 +432,9 @@ def _self_check(check: dict) -> dict:
         except OSError:
             continue
         writable.append(folder)
+        with contextlib.suppress(OSError):
+            st = os.stat(folder)
+            written[folder] = [st.st_dev, st.st_ino]  # which folder it really was
         with contextlib.suppress(OSError):
             os.unlink(target)
     network = False
@@ -453,6 +457,7 @@ def _self_check(check: dict) -> dict:
     return {
         "readable": readable,
         "writable": writable,
+        "written": written,
         "network": network,
         "signal_grader": signal_grader,
         "uid": os.getuid(),

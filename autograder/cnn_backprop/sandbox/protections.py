@@ -82,12 +82,36 @@ class Facts:
         signal_grader = data.get("signal_grader")
         return cls(
             readable=paths("readable"),
-            writable=paths("writable"),
+            writable=_really_written(paths("writable"), data.get("written")),
             network=data.get("network") is not False,
             signal_grader=signal_grader if signal_grader in (True, False, None) else True,
             uid=data["uid"] if isinstance(data.get("uid"), int) else -1,
             interpreter_readable=data.get("interpreter_readable") is not False,
         )
+
+
+def _really_written(folders: tuple[str, ...], identities: Any) -> tuple[str, ...]:
+    """The folders the child wrote in that are the grader's own, not a private stand-in.
+
+    In a private root, the folders above a bound path (a venv under ``/tmp``) exist in the
+    child's own tmpfs: writing there touches nothing of the grader's.  A folder counts unless
+    the child's (device, inode) for it differs from the real one; a bind mount of the real
+    folder keeps both, so a real leak is always counted, and so is anything unreported.
+    """
+    if not isinstance(identities, dict):
+        return folders
+    kept = []
+    for folder in folders:
+        seen = identities.get(folder)
+        try:
+            real = os.stat(folder)
+        except OSError:
+            kept.append(folder)
+            continue
+        valid = isinstance(seen, list) and len(seen) == 2 and all(type(v) is int for v in seen)
+        if not valid or seen == [real.st_dev, real.st_ino]:
+            kept.append(folder)
+    return tuple(kept)
 
 
 @dataclass(frozen=True)
