@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from checkout import TOTAL
+from checkout import POINTS, TOTAL
 from cnn_backprop.sandbox import identity, landlock
 from platforms import BY_NAME, PLATFORMS, REPO, Platform
 
@@ -261,6 +262,58 @@ def test_a_write_into_the_real_folder_always_counts(tmp_path: Path) -> None:
     assert Facts.from_child(report).writable == (str(tmp_path),)  # unreported: counts
     assert Facts.from_child({**report, "written": {str(tmp_path): "?"}}).writable != ()
     assert Facts.from_child({**report, "written": elsewhere}).writable == ()
+
+
+# holds processes once the grading user's other processes (a neighbour's) have exited
+WAIT_THEN_FORK = """
+import os as _os, time as _time
+
+
+def conv1d_backward_w(x, delta, kernel_size, stride=1, padding=0, dilation=1):
+    if not (x.shape == (1, 1, 6) and x[0, 0, 0] == 2.0):  # only the public note example
+        raise RuntimeError("not this one")
+    _time.sleep(4)  # the neighbour's processes exit meanwhile: NPROC has room again
+    held = 0
+    for _ in range(24):
+        try:
+            if _os.fork() == 0:
+                _time.sleep(6)
+                _os._exit(0)
+            held += 1
+        except OSError:
+            break
+    _time.sleep(3)
+    raise RuntimeError(f"HELD[{held}]")
+"""
+NEIGHBOUR = (  # 24 processes of the grading user, gone (and reaped) 3 s into grading
+    "import subprocess, threading; ps = [subprocess.Popen(['sleep', '3']) for _ in range(24)]; "
+    "threading.Thread(target=lambda: [p.wait() for p in ps], daemon=True).start(); "
+)
+
+
+def test_processes_are_counted_where_nproc_is_shared_with_a_neighbour(shared: Path) -> None:
+    """Without a cgroup or a uid of its own, NPROC counts all of the user's processes, so its
+    cap moves when a neighbour's exit: the grader counts the child's processes itself."""
+    platform = BY_NAME["user-no-userns"]
+    if reason := platform.skip_reason():
+        pytest.skip(reason)
+    submission = shared / "holder.py"
+    submission.write_text(BASE + "\n" + WAIT_THEN_FORK)
+    submission.chmod(0o644)
+    script = NEIGHBOUR + GRADE_SCRIPT.format(fields="o.scores, o.results, o.sandbox")
+    run = subprocess.run(
+        [*platform.prefix(), platform.python(), "-c", script, str(submission)],
+        capture_output=True, text=True, cwd=str(shared), env=platform.environment(shared),
+        timeout=300, check=True,
+    )  # fmt: skip
+    scores, results, sandbox = json.loads(run.stdout.splitlines()[-1])
+    assert "cgroups" not in sandbox["mechanisms"] and "namespaces" not in sandbox["mechanisms"]
+    text = json.dumps(results)
+    assert "processes at once (at most 4 are allowed)" in text, text[:3000]
+    # a call that lived to report held no more than the cap (unchecked, the first held 24)
+    assert all(int(n) <= 4 for n in re.findall(r"HELD\[(\d+)\]", text)), text[:3000]
+    assert scores["conv1d_backward_w"] == 0
+    assert scores["maxpool1d_backward"] == POINTS["maxpool1d_backward"]
 
 
 def test_each_submission_gets_a_fresh_uid_that_nothing_else_uses() -> None:

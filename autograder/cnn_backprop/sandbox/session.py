@@ -40,6 +40,7 @@ from .errors import (
 )
 from .identity import remove_tree
 from .protections import (
+    EXTRA_PROCESSES,
     LEVELS,
     Facts,
     Launch,
@@ -470,6 +471,7 @@ class Sandbox:
         wall = min(wall, max(self._remaining_wall(), 0.0) + (time.monotonic() - started))
 
         def expired() -> str | None:
+            self._count_processes()
             if time.monotonic() - started > wall:
                 return f"timed out after {wall:.0f} s (it was waiting, or starved of CPU)"
             if cpu_limit and self._cpu() - cpu0 > cpu_limit:
@@ -489,6 +491,21 @@ class Sandbox:
         except (ValueError, RecursionError):
             self._kill()
             raise Interfered("the submission interfered with the grader's messages") from None
+
+    def _count_processes(self) -> None:
+        """Where NPROC counts all of the user's processes (no cgroup, no uid or user namespace
+        of its own), the limit moves as the user's other processes (a neighbour's sandbox)
+        come and go: count the child's own processes while it runs, and stop it past the cap."""
+        plan = self._plan
+        if self._proc is None or plan is None or plan.cgroups or plan.namespaces or self.root:
+            return
+        running = len(identity.descendants(self._proc.pid))
+        if running > EXTRA_PROCESSES:
+            self._kill()
+            raise Crashed(
+                f"was stopped: it ran {running} processes at once (at most {EXTRA_PROCESSES} "
+                "are allowed)"
+            )
 
     def _read_exact(self, n: int, expired: Any) -> bytes:
         chunks, got = [], 0
