@@ -42,7 +42,10 @@ NOBODY = 65534
 SYSTEM_PYTHON = "/usr/bin/python3"
 # installed into the system-Python venv: what grading needs (matplotlib only draws the handout)
 GRADING_REQUIREMENTS = ("numpy>=1.24", "nbformat>=5.9", "otter-grader[grading]==7.0.0")
-CACHE = Path(os.environ.get("CNN_BACKPROP_TEST_CACHE", "/var/tmp/cnn-backprop-tests"))
+# per user: root's cache is not an ordinary user's to write in (nor the other way round)
+CACHE = Path(
+    os.environ.get("CNN_BACKPROP_TEST_CACHE", f"/var/tmp/cnn-backprop-tests-{os.geteuid()}")
+)
 
 # A seccomp filter like Docker's default one: argv[2] lists what is refused: "namespaces" (new
 # namespaces, user namespaces included, as for an unprivileged process) and "landlock" (an
