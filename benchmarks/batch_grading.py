@@ -147,7 +147,7 @@ def main() -> int:
     child_mb = max((w["child_peak_kib"] for w in workers), default=0) / 1024
     statuses = {}
     for record in batch.records:
-        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+        statuses[record.status] = statuses.get(record.status, 0) + 1
 
     print(
         f"submissions:                 {n}  ({', '.join(f'{v} {k}' for k, v in statuses.items())})"
