@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -37,9 +38,11 @@ def test_a_reader_never_sees_a_partial_file(tmp_path: Path) -> None:
 
     thread = threading.Thread(target=reader)
     thread.start()
-    try:
-        for i in range(40):
+    try:  # rewrite until the reader has read both versions (or 20 s: then the assert says so)
+        deadline, i = time.monotonic() + 20, 0
+        while (len(seen) < 2 or i < 40) and time.monotonic() < deadline:
             atomic.write_text(VERSIONS[i % 2], path)
+            i += 1
     finally:
         done.set()
         thread.join()
