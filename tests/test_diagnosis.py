@@ -5,7 +5,7 @@ process (``suite.load_question`` + ``run_question``, exactly as the grader runs 
 seeds, and the failing cases' messages are read back:
 
 * **named**: at least one failing case's message states the mistake's cause (its fixed
-  clause from ``diagnosis.CAUSES``);
+  clause from the question's catalogue);
 * **misnamed**: a failing case claims a cause ("Likely cause: ...") that is not one of the
   mistake's.  This is the serious error: a wrong lead costs a student more than no lead.
 

@@ -163,6 +163,20 @@ def test_below_min_isolation_nothing_runs_and_the_reason_is_given(shared: Path) 
             assert "FILES EXPOSED" in details and "NOT ACTIVE: landlock" in details
 
 
+def _venv_with_grader(venv: Path, grader: Path) -> Path:
+    """A venv at ``venv`` that imports the project's packages and the grader at ``grader``, as
+    an editable install would give them; returns its site-packages."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    found = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True, check=True
+    )
+    site = Path(found.stdout.strip())
+    lines = [sysconfig.get_paths()["purelib"], str(grader)]
+    (site / "project.pth").write_text("\n".join(lines) + "\n")
+    return site
+
+
 def test_a_venv_on_a_nosuid_mount_keeps_the_private_root(shared: Path) -> None:
     """The read-only remount of a venv on a nosuid,nodev mount must keep those locked flags; if
     it failed, a user's grader lost its private root, silently.  Landlock is refused here so
@@ -177,15 +191,7 @@ def test_a_venv_on_a_nosuid_mount_keeps_the_private_root(shared: Path) -> None:
     )
     try:
         venv = mount / "venv"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-        found = subprocess.run(
-            [str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True, check=True
-        )
-        site = Path(found.stdout.strip())
-        # the project's packages and the grader, as an editable install would give them
-        lines = [sysconfig.get_paths()["purelib"], str(REPO / "autograder")]
-        (site / "project.pth").write_text("\n".join(lines) + "\n")
+        site = _venv_with_grader(venv, REPO / "autograder")
         subprocess.run(["chmod", "-R", "a+rwX", str(venv)], check=True)  # the user's own venv
         platform = dataclasses.replace(
             BY_NAME["user-no-userns"], name="nosuid", no_userns=False, no_landlock=True
@@ -226,14 +232,7 @@ def test_a_checkout_in_tmp_with_its_venv_inside_is_not_a_false_alarm() -> None:
     assert str(tree).startswith("/tmp/"), tree
     try:
         venv = tree / ".venv"
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-        where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-        found = subprocess.run(
-            [str(venv / "bin" / "python"), "-c", where], capture_output=True, text=True, check=True
-        )
-        site = Path(found.stdout.strip())
-        lines = [sysconfig.get_paths()["purelib"], str(tree / "autograder")]
-        (site / "project.pth").write_text("\n".join(lines) + "\n")
+        _venv_with_grader(venv, tree / "autograder")
         subprocess.run(["chmod", "-R", "a+rX", str(venv)], check=True)
         run = subprocess.run(
             [*platform.prefix(), str(venv / "bin" / "python"), "-m", "cnn_backprop.cli",

@@ -45,7 +45,7 @@ SHOWN_ENTRIES = public_check.SHOWN  # public cases print answer and expected up 
 class CaseFailure(AssertionError):
     """A failed case: the message for the student, and the causes it names, as data.
 
-    ``causes`` holds the keys of ``diagnosis.CAUSES`` that the message's "Likely cause" states
+    ``causes`` holds the keys of the question's catalogue that the message's "Likely cause" states
     (empty when it names none), so the class report can count misconceptions without
     reading messages back.
     """

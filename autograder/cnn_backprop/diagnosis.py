@@ -26,7 +26,7 @@ This module is the engine; the catalogues are data beside their questions.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,29 @@ COMMON = causes(
     ),
     ("inplace", "mistake-inplace", "backprop still needs the original (copy before changing it)"),
 )
+
+
+# Shape readings of a result as wide as the padded input (dL/dx of a padded layer): the
+# padding was not cropped away, or only at one end.
+CROPPING = causes(
+    (
+        "shape-uncropped",
+        "mistake-padding",
+        "your result is W + 2*padding wide: none of the padding was cropped away",
+    ),
+    (
+        "shape-one-side",
+        "mistake-padding",
+        "your result is W + padding wide: the padding was cropped at one end only",
+    ),
+)
+
+
+def one_story(widths: Mapping[str, int], size: int, others: Iterable[int]) -> list[str]:
+    """The reading of an index error whose array width is ``size``: told only when exactly one
+    of ``widths`` (reading -> width) has that size and no other dimension of the case does."""
+    stories = [key for key, value in widths.items() if value == size]
+    return stories if len(stories) == 1 and size not in set(others) else []
 
 
 @dataclass(frozen=True)

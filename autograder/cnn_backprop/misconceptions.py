@@ -1,7 +1,7 @@
 """What a class misunderstood: the causes the feedback named, counted over submissions.
 
-Every failing case of a batch record carries the causes its feedback named (keys of
-``diagnosis.CAUSES``, as data: ``case["causes"]``).  For each function, a submission counts
+Every failing case of a batch record carries the causes its feedback named (keys of the
+questions' catalogues, as data: ``CaseRecord.causes``).  For each function, a submission counts
 once under each cause named in any of its failing cases, so "9 submissions forgot to flip
 the filter" means nine students, however many cases each failed.  One submission can count
 under several causes (two mistakes, or one mistake that shows as a wrong value in one case

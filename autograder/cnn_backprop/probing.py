@@ -78,11 +78,6 @@ class Flag:
     forward_like: int = 0
     evaluated: str = ""
 
-    @property
-    def label(self) -> str:
-        """The short form of ``grades.csv``'s ``flags`` column: ``not-derived:FUNCTION``."""
-        return f"{self.kind}:{self.function}"
-
     def describe(self) -> str:
         """One sentence for instructors."""
         if self.kind == UNWATCHED:

@@ -416,9 +416,9 @@ MISTAKES: list[Mistake] = [
 ]
 
 
-# What each catalogued mistake should be called: the causes (diagnosis.CAUSES keys) whose
-# message describes it.  Several keys when the same bug shows differently on different cases
-# (values on one, an IndexError or a shape on another).
+# What each catalogued mistake should be called: the causes (keys of the questions'
+# catalogues) whose message describes it.  Several keys when the same bug shows differently
+# on different cases (values on one, an IndexError or a shape on another).
 DIAGNOSES: dict[str, set[str]] = {
     "conv_w_forgot_stride": {"w.stride"},
     "conv_w_forgot_padding": {"w.padding-none", "w.index-unpadded"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cases import ConvCase
-from ..diagnosis import Catalogue, Transform, causes
+from ..diagnosis import CROPPING, Catalogue, Transform, causes, one_story
 from .conv import ConvProblems, conv_x, conv_x_overwrite, f64, scaled
 
 PROBLEMS = ConvProblems("x")
@@ -120,16 +120,6 @@ CAUSES = causes(
         "your code wrote past the end of the padded gradient: output t's deltas land at "
         "t*stride + k*dilation, at most (W_out - 1)*stride + (K - 1)*dilation",
     ),
-    (
-        "shape-uncropped",
-        "mistake-padding",
-        "your result is W + 2*padding wide: none of the padding was cropped away",
-    ),
-    (
-        "shape-one-side",
-        "mistake-padding",
-        "your result is W + padding wide: the padding was cropped at one end only",
-    ),
 )
 
 
@@ -234,13 +224,11 @@ def error_readings(case: ConvCase, index: int, axis: int, size: int) -> list[str
     if index < size:
         return []
     widths = {"x.index-past-end": width + 2 * p, "x.index-buffer": (w_out - 1) * case.stride + k}
-    other = {n, c_in, c_out, k, w_out, width}
-    stories = [key for key, value in widths.items() if value == size]
-    return stories if len(stories) == 1 and size not in other else []
+    return one_story(widths, size, (n, c_in, c_out, k, w_out, width))
 
 
 CATALOGUE = Catalogue(
-    causes=CAUSES,
+    causes=CAUSES | CROPPING,  # its result is as wide as the padded input
     transforms=TRANSFORMS,
     shape_readings=shape_readings,
     error_readings=error_readings,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cases import ConvCase
-from ..diagnosis import Catalogue, Transform, causes
+from ..diagnosis import Catalogue, Transform, causes, one_story
 from .conv import ConvProblems, conv_w, scaled
 
 PROBLEMS = ConvProblems("w")
@@ -142,9 +142,7 @@ def error_readings(case: ConvCase, index: int, axis: int, size: int) -> list[str
     if p:
         widths["w.index-unpadded"] = width
         widths["w.index-one-side"] = width + p
-    other = {n, c_in, case.w.shape[0], k, w_out}
-    stories = [key for key, value in widths.items() if value == size]
-    return stories if len(stories) == 1 and size not in other else []
+    return one_story(widths, size, (n, c_in, case.w.shape[0], k, w_out))
 
 
 CATALOGUE = Catalogue(

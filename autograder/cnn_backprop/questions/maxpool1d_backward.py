@@ -8,7 +8,7 @@ what it returns.  Which tie rule is right is the course's choice: the others are
 from __future__ import annotations
 
 from ..cases import PoolCase
-from ..diagnosis import TIE_RULES, Catalogue, Transform, causes
+from ..diagnosis import CROPPING, TIE_RULES, Catalogue, Transform, causes, one_story
 from .pool import PoolProblems, pool
 
 PROBLEMS = PoolProblems()
@@ -109,16 +109,6 @@ CAUSES = causes(
         "your code read a position of the padded input from an array as wide as x itself: "
         "pad x with -inf first (positions run up to W + 2*padding - 1)",
     ),
-    (
-        "shape-uncropped",
-        "mistake-padding",
-        "your result is W + 2*padding wide: none of the padding was cropped away",
-    ),
-    (
-        "shape-one-side",
-        "mistake-padding",
-        "your result is W + padding wide: the padding was cropped at one end only",
-    ),
 )
 
 
@@ -172,12 +162,11 @@ def error_readings(case: PoolCase, index: int, axis: int, size: int) -> list[str
     widths = {"p.index-past-end": width + 2 * p}
     if p:
         widths["p.index-unpadded"] = width
-    stories = [key for key, value in widths.items() if value == size]
-    return stories if len(stories) == 1 and size not in {n, c, k, w_out} else []
+    return one_story(widths, size, (n, c, k, w_out))
 
 
 CATALOGUE = Catalogue(
-    causes=CAUSES,
+    causes=CAUSES | CROPPING,  # its result is as wide as the padded input
     transforms=TRANSFORMS,
     shape_readings=shape_readings,
     error_readings=error_readings,
